@@ -1,0 +1,234 @@
+"""The applicant's input, validated against the fields a policy declares.
+
+A marshmallow schema is built once per policy from its `fields`: types,
+ranges, enum values, which fields are required (those the policy reads),
+and unknown keys refused. Cross-field rules (dates not after `as_of`, a
+permit not before birth, month counts within working life) follow the load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from .errors import ApplicantInvalid
+from .model import FieldSpec, Policy
+
+WORKING_AGE = 16
+
+
+class StrictDate(fields.Field):
+    default_error_messages = {"invalid": "Not a date in the form YYYY-MM-DD."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) != 10:
+            raise self.make_error("invalid")
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise self.make_error("invalid") from exc
+
+
+class StrictInteger(fields.Field):
+    default_error_messages = {"invalid": "Not a whole number."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+                return int(value)
+            raise self.make_error("invalid")
+        return value
+
+
+class StrictNumber(fields.Field):
+    default_error_messages = {"invalid": "Not a number."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+            raise self.make_error("invalid")
+        return value if isinstance(value, int) else Decimal(repr(value))
+
+
+class StrictBoolean(fields.Field):
+    default_error_messages = {"invalid": "Not true or false."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class Node(Schema):
+    """One object level of the applicant: unknown keys refused, absent sub-objects empty."""
+
+    children: tuple[str, ...] = ()
+
+    class Meta:
+        unknown = RAISE
+
+    @pre_load
+    def _fill_children(self, data, **kwargs):
+        if isinstance(data, dict) and self.children:
+            missing = [c for c in self.children if data.get(c) is None]
+            if missing:
+                data = {**data, **{c: {} for c in missing}}
+        return data
+
+
+def _range(spec: FieldSpec):
+    if spec.min is None and spec.max is None:
+        return None
+    return validate.Range(min=spec.min, max=spec.max)
+
+
+def _leaf(spec: FieldSpec, required: bool) -> fields.Field:
+    options = {"required": True} if required else {"load_default": spec.default,
+                                                     "allow_none": True}
+    kind = spec.type
+    if kind == "date":
+        return StrictDate(**options)
+    if kind == "integer":
+        return StrictInteger(validate=_range(spec), **options)
+    if kind == "number":
+        return StrictNumber(validate=_range(spec), **options)
+    if kind == "boolean":
+        return StrictBoolean(**options)
+    if kind == "enum":
+        return fields.String(validate=validate.OneOf(list(spec.values)), **options)
+    record = Node.from_dict({"date": StrictDate(required=True),
+                             "kind": fields.String(required=True,
+                                                   validate=validate.OneOf(list(spec.kinds)))})
+    if not required:
+        options["load_default"] = list(spec.default or [])
+    return fields.List(fields.Nested(record), **options)
+
+
+def _schema_class(tree: dict, needed: set[str], prefix: str = "") -> type[Schema]:
+    declared, children = {}, []
+    for name, node in tree.items():
+        path = f"{prefix}{name}"
+        if isinstance(node, dict):
+            declared[name] = fields.Nested(_schema_class(node, needed, path + "."))
+            children.append(name)
+        else:
+            declared[name] = _leaf(node, node.required and path in needed)
+    cls = Node.from_dict(declared, name=f"Applicant_{prefix.replace('.', '_') or 'root'}")
+    cls.children = tuple(children)
+    return cls
+
+
+def _tree(specs: dict[str, FieldSpec]) -> dict:
+    tree: dict = {}
+    for path, spec in specs.items():
+        node = tree
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = spec
+    return tree
+
+
+def _flatten(data: dict, prefix: str = "", out: dict | None = None) -> dict:
+    out = {} if out is None else out
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(value, path + ".", out)
+        else:
+            out[path] = value
+    return out
+
+
+def _messages(messages, prefix: str, out: dict) -> dict:
+    if isinstance(messages, dict):
+        for key, inner in messages.items():
+            _messages(inner, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
+        out.setdefault(prefix, []).extend(messages)
+    elif isinstance(messages, list):
+        for inner in messages:
+            _messages(inner, prefix, out)
+    else:
+        out.setdefault(prefix, []).append(str(messages))
+    return out
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Completed months from start to end (0 when end is before start)."""
+    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+    return max(months, 0)
+
+
+def _shift_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+class ApplicantParser:
+    """Validates `applicant` objects for one policy; `parse` returns flat values by path."""
+
+    def __init__(self, policy: Policy):
+        self.specs = policy.fields
+        self.needed = set(policy.reads)
+        self.schema = _schema_class(_tree(self.specs), self.needed)()
+        self.checks = [s for s in self.specs.values()
+                       if s.type in ("date", "records") or s.not_before or s.at_most
+                       or s.working_life_of]
+
+    @property
+    def required(self) -> list[str]:
+        return [p for p, s in self.specs.items() if s.required and p in self.needed]
+
+    def parse(self, applicant, as_of: dt.date, today: dt.date | None = None,
+              prefix: str = "applicant") -> dict:
+        """Flat {path: value} for a valid applicant; raises ApplicantInvalid listing every error."""
+        if not isinstance(applicant, dict):
+            raise ApplicantInvalid({prefix: ["Must be an object."]})
+        try:
+            loaded = self.schema.load(applicant)
+        except ValidationError as exc:
+            raise ApplicantInvalid(_messages(exc.messages, prefix, {})) from None
+        values = _flatten(loaded)
+        errors = self._cross_checks(values, as_of, today or dt.date.today())
+        if errors:
+            raise ApplicantInvalid({f"{prefix}.{k}": v for k, v in errors.items()})
+        return values
+
+    def _cross_checks(self, values: dict, as_of: dt.date, today: dt.date) -> dict:
+        errors: dict[str, list[str]] = {}
+        latest = min(as_of, today)
+        for spec in self.checks:
+            value = values.get(spec.path)
+            if value is None:
+                continue
+            if spec.type == "date" and value > latest:
+                errors.setdefault(spec.path, []).append(
+                    f"Is after {'as_of' if latest == as_of else 'today'} ({latest.isoformat()}).")
+            if spec.type == "records":
+                for i, record in enumerate(value):
+                    if record["date"] > latest:
+                        errors.setdefault(f"{spec.path}.{i}.date", []).append(
+                            f"Is after {'as_of' if latest == as_of else 'today'} "
+                            f"({latest.isoformat()}).")
+            other = values.get(spec.not_before) if spec.not_before else None
+            if other is not None and value < other:
+                errors.setdefault(spec.path, []).append(
+                    f"Is before {spec.not_before} ({other.isoformat()}).")
+            other = values.get(spec.at_most) if spec.at_most else None
+            if other is not None and value > other:
+                errors.setdefault(spec.path, []).append(
+                    f"Is more than {spec.at_most} ({other}).")
+            born = values.get(spec.working_life_of) if spec.working_life_of else None
+            if born is not None:
+                limit = months_between(_shift_years(born, WORKING_AGE), as_of)
+                if value > limit:
+                    errors.setdefault(spec.path, []).append(
+                        f"Is more than the {limit} months since the applicant turned "
+                        f"{WORKING_AGE}.")
+        return errors

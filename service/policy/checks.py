@@ -1,0 +1,233 @@
+"""Cross-reference checks on a structurally valid, merged policy document.
+
+Each check returns (field path, message) pairs; the loader adds the file name.
+"""
+
+from __future__ import annotations
+
+from service.scoring.kinds import KINDS
+from service.scoring.kinds.lookup import key_of
+
+NUMERIC = ("integer", "number")
+FACT_TYPES = {"age": "integer", "years_since": "integer", "months_since": "integer",
+              "count": "integer", "lookup": "number"}
+
+
+def check_policy(doc: dict, tier: dict) -> list[tuple[str, str]]:
+    """Every cross-reference problem in a merged policy document."""
+    types = {name: spec["type"] for name, spec in doc["fields_"].items()}
+    for name, fact in doc["facts"].items():
+        types.setdefault(name, FACT_TYPES[fact["kind"]])
+    problems: list[tuple[str, str]] = []
+    problems += _check_fields(doc["fields_"])
+    problems += _check_facts(doc, types)
+    problems += _check_gates(doc, types)
+    problems += _check_criteria(doc, types)
+    problems += _check_rest(doc, types)
+    problems += _check_tier(doc, tier)
+    return problems
+
+
+def _value_ok(spec: dict, value) -> bool:
+    kind = spec["type"]
+    if kind == "enum":
+        return key_of(value) in spec["values"]
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    return True
+
+
+def _check_fields(specs: dict) -> list:
+    out = []
+    for name, spec in specs.items():
+        where = f"fields.{name}"
+        for key, wanted in (("not_before", ("date",)), ("working_life_of", ("date",)),
+                            ("at_most", NUMERIC)):
+            other = spec[key]
+            if other is None:
+                continue
+            if other not in specs:
+                out.append((f"{where}.{key}", f"Refers to undeclared field {other!r}."))
+            elif specs[other]["type"] not in wanted:
+                out.append((f"{where}.{key}", f"{other!r} is not a {' or '.join(wanted)} field."))
+        default = spec["default"]
+        if default is not None:
+            if spec["type"] == "records":
+                ok = default == []
+            else:
+                ok = _value_ok(spec, default) and (spec["type"] not in NUMERIC
+                                                   or isinstance(default, (int, float)))
+            if not ok:
+                out.append((f"{where}.default", f"{default!r} is not a valid {spec['type']}."))
+        for prefix in _prefixes(name):
+            if prefix in specs:
+                out.append((where, f"{prefix!r} is a field, so it cannot hold {name!r}."))
+    return out
+
+
+def _prefixes(path: str):
+    parts = path.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _check_when(where: str, when: dict, specs: dict) -> list:
+    out = []
+    for name, value in when.items():
+        spec = specs.get(name)
+        if spec is None:
+            out.append((f"{where}.when.{name}", f"Reads undeclared field {name!r}."))
+        elif spec["type"] not in ("enum", "boolean", "integer"):
+            out.append((f"{where}.when.{name}", f"{name!r} is a {spec['type']} field; "
+                        "a row can only match enum, boolean or integer fields."))
+        elif value is not None and not _value_ok(spec, value):
+            out.append((f"{where}.when.{name}", f"{value!r} is not a value of {name!r}."))
+    return out
+
+
+def _check_facts(doc: dict, types: dict) -> list:
+    out, specs = [], doc["fields_"]
+    dates = {"as_of", *doc["reference_dates"]}
+    for name, fact in doc["facts"].items():
+        where = f"facts.{name}"
+        if name in specs:
+            out.append((where, f"A fact may not have the name of a field ({name!r})."))
+        if fact["kind"] == "lookup":
+            for i, row in enumerate(fact["rows"]):
+                out += _check_when(f"{where}.rows.{i}", row["when"], specs)
+            continue
+        if fact["on"] not in dates:
+            out.append((f"{where}.on", f"Unknown reference date {fact['on']!r}; "
+                        f"known: {', '.join(sorted(dates))}."))
+        wanted = "records" if fact["kind"] == "count" else "date"
+        source = specs.get(fact["source"])
+        if source is None:
+            out.append((f"{where}.from", f"Reads undeclared field {fact['source']!r}."))
+        elif source["type"] != wanted:
+            out.append((f"{where}.from", f"{fact['source']!r} is not a {wanted} field."))
+        elif wanted == "records":
+            unknown = [k for k in fact["kinds"] if k not in source["kinds"]]
+            if unknown:
+                out.append((f"{where}.kinds", f"Unknown record kinds {unknown}; "
+                            f"{fact['source']!r} has {sorted(source['kinds'])}."))
+    return out
+
+
+def _reads_ok(where: str, names, types: dict, wanted=None) -> list:
+    out = []
+    for name in names:
+        if name not in types:
+            out.append((where, f"Reads undeclared field or fact {name!r}."))
+        elif wanted and types[name] not in wanted:
+            out.append((where, f"{name!r} is a {types[name]}; this needs {' or '.join(wanted)}."))
+    return out
+
+
+def _check_gates(doc: dict, types: dict) -> list:
+    out, seen = [], set()
+    for i, gate in enumerate(doc["gates"]):
+        where = f"gates.{i}({gate['id']})"
+        if gate["id"] in seen:
+            out.append((f"{where}.id", f"Duplicate gate id {gate['id']!r}."))
+        seen.add(gate["id"])
+        wanted = ("boolean",) if gate["kind"] == "flag" else NUMERIC
+        out += _reads_ok(f"{where}.input", [gate["input"]], types, wanted)
+        for side in ("min", "max"):
+            bound = gate.get(side)
+            if not bound or "by" not in bound:
+                continue
+            spec = doc["fields_"].get(bound["by"])
+            if spec is None or spec["type"] != "enum":
+                out.append((f"{where}.{side}.by", f"{bound['by']!r} is not an enum field."))
+            elif set(bound["values"]) != set(spec["values"]):
+                out.append((f"{where}.{side}.values",
+                            f"Give a bound for each value of {bound['by']!r}: "
+                            f"{', '.join(sorted(spec['values']))}."))
+    return out
+
+
+def _check_criterion(where: str, c: dict, doc: dict, types: dict) -> list:
+    out = []
+    kind = c["kind"]
+    specs = doc["fields_"]
+    if kind == "best_of":
+        ids = [alt["id"] for alt in c["of"]]
+        if len(set(ids)) != len(ids):
+            out.append((f"{where}.of", "Alternatives need distinct ids."))
+        for j, alt in enumerate(c["of"]):
+            out += _check_criterion(f"{where}.of.{j}({alt['id']})", alt, doc, types)
+        return out
+    if kind == "lookup":
+        if c["table"] is not None:
+            out += _reads_ok(f"{where}.input", [c["input"]], types)
+            spec = specs.get(c["input"])
+            for key in c["table"]:
+                if spec is not None and spec["type"] == "enum" and key_of(key) not in spec["values"]:
+                    out.append((f"{where}.table.{key}",
+                                f"{key!r} is not a value of {c['input']!r}."))
+        else:
+            for j, row in enumerate(c["rows"]):
+                out += _check_when(f"{where}.rows.{j}", row["when"], specs)
+        return out
+    wanted = ("boolean",) if kind == "flag" else NUMERIC
+    out += _reads_ok(f"{where}.input", [c["input"]], types, wanted)
+    bound = c.get("max_units")
+    if bound and "fact" in bound and bound["fact"] not in doc["facts"]:
+        out.append((f"{where}.max_units.fact", f"Unknown fact {bound['fact']!r}."))
+    return out
+
+
+def _check_criteria(doc: dict, types: dict) -> list:
+    out, seen = [], set()
+    groups = {g["id"] for g in doc["groups"]}
+    for i, c in enumerate(doc["criteria"]):
+        where = f"criteria.{i}({c['id']})"
+        if c["id"] in seen:
+            out.append((f"{where}.id", f"Duplicate criterion id {c['id']!r}."))
+        seen.add(c["id"])
+        if c["group"] is not None and c["group"] not in groups:
+            out.append((f"{where}.group", f"Unknown group {c['group']!r}."))
+        if c["kind"] not in KINDS:
+            continue
+        out += _check_criterion(where, c, doc, types)
+    return out
+
+
+def _check_rest(doc: dict, types: dict) -> list:
+    out = []
+    used = {c["group"] for c in doc["criteria"]}
+    for i, group in enumerate(doc["groups"]):
+        if group["id"] not in used:
+            out.append((f"groups.{i}({group['id']})", "No criterion belongs to this group."))
+    ids = [e["id"] for e in doc["entitlements"]]
+    if len(set(ids)) != len(ids):
+        out.append(("entitlements", "Entitlement ids must be distinct."))
+    for name in doc["threshold"]["tie_break"]:
+        out += _reads_ok("threshold.tie_break", [name], types)
+    if "as_of" in doc["reference_dates"]:
+        out.append(("reference_dates.as_of", "'as_of' is the application's own date."))
+    return out
+
+
+def _check_tier(doc: dict, tier: dict) -> list:
+    out = []
+    rule = tier["points_system"]
+    if rule == "forbidden" and doc["criteria"]:
+        out.append(("criteria", f"Tier {tier['tier']!r} may not use a points system "
+                    "(cities under 3 million; MPS 2017, NDRC 2019)."))
+    if rule == "required" and not doc["criteria"]:
+        out.append(("criteria", f"Tier {tier['tier']!r} settles by points: give criteria."))
+    limit = tier["insurance_condition_max_years"]
+    if limit is None:
+        return out
+    for i, gate in enumerate(doc["gates"]):
+        spec = doc["fields_"].get(gate["input"])
+        low = gate.get("min")
+        if not spec or not low or "value" not in low or "insurance" not in gate["input"]:
+            continue
+        months = low["value"] * (12 if spec["unit"] == "year" else 1)
+        if months > limit * 12:
+            out.append((f"gates.{i}({gate['id']}).min",
+                        f"Tier {tier['tier']!r} caps an insurance condition at {limit} years."))
+    return out

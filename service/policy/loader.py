@@ -1,0 +1,275 @@
+"""Policy files -> resolved, validated, hashed and compiled policies.
+
+`load_policy_dir` reads every tier and city file, and either returns all of
+them or raises `PolicyInvalid` listing every problem with its file and field
+path: a directory is served whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from marshmallow import ValidationError
+
+from .checks import check_policy
+from .errors import PolicyInvalid, Problem
+from .model import FieldSpec, Policy
+from .schema import CityPolicy, TierFile
+from .yaml_io import StrictYAMLError, load_yaml
+
+PUBLISHED = "published.yaml"
+BY_ID = ("gates", "criteria")
+
+
+@dataclass(frozen=True)
+class PolicyDir:
+    """Every policy found in one directory, grouped by city, oldest version first."""
+
+    root: str
+    tiers: dict
+    cities: dict[str, list[Policy]]
+    published: dict
+
+    def all(self):
+        for versions in self.cities.values():
+            yield from versions
+
+
+def canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _plain(value):
+    """YAML data with every mapping key as a string (so it hashes and serialises)."""
+    if isinstance(value, dict):
+        return {_key(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _key(k) -> str:
+    if k is True:
+        return "true"
+    if k is False:
+        return "false"
+    return str(k)
+
+
+def flatten_errors(messages, prefix: str = "", ids: dict | None = None) -> list[tuple[str, str]]:
+    """Marshmallow's nested messages as (dotted path, message) pairs."""
+    out = []
+    if isinstance(messages, dict):
+        for key, inner in messages.items():
+            name = str(key)
+            if ids and isinstance(key, int) and key in ids:
+                name = f"{key}({ids[key]})"
+            path = f"{prefix}.{name}" if prefix else name
+            out += flatten_errors(inner, path)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out += [(prefix, m) for m in messages]
+    elif isinstance(messages, list):
+        for inner in messages:
+            out += flatten_errors(inner, prefix)
+    else:
+        out.append((prefix, str(messages)))
+    return out
+
+
+def _named_errors(messages: dict, raw: dict) -> list[tuple[str, str]]:
+    """Flatten errors, naming list items of gates and criteria by their id."""
+    out = []
+    for key, inner in messages.items():
+        items = raw.get(key) if isinstance(raw, dict) else None
+        ids = None
+        if key in BY_ID and isinstance(items, list):
+            ids = {i: item.get("id") for i, item in enumerate(items) if isinstance(item, dict)}
+        if ids is not None and isinstance(inner, dict):
+            for index, msg in inner.items():
+                name = f"{index}({ids.get(index)})" if isinstance(index, int) else str(index)
+                out += flatten_errors(msg, f"{key}.{name}")
+        else:
+            out += flatten_errors(inner, str(key))
+    return out
+
+
+def merge(tier_defaults: dict, city: dict) -> dict:
+    """The tier's defaults under the city file: mappings by key, gates and criteria by id."""
+    merged = dict(tier_defaults)
+    for key, value in city.items():
+        base = merged.get(key)
+        if key in BY_ID and isinstance(base, list) and isinstance(value, list):
+            overrides = {v.get("id"): v for v in value if isinstance(v, dict)}
+            kept = [b for b in base if not (isinstance(b, dict) and b.get("id") in overrides)]
+            merged[key] = kept + value
+        elif isinstance(base, dict) and isinstance(value, dict):
+            merged[key] = {**base, **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read(path: Path, rel: str, problems: list[Problem]):
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, StrictYAMLError) as exc:
+        problems.append(Problem(rel, "", f"Cannot read: {exc}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(rel, "", "The file must hold a mapping."))
+        return None
+    return data
+
+
+def _load_tiers(root: Path, problems: list[Problem]) -> dict:
+    tiers = {}
+    for path in sorted((root / "tiers").glob("*.yaml")):
+        rel = str(path.relative_to(root))
+        raw = _read(path, rel, problems)
+        if raw is None:
+            continue
+        try:
+            tier = TierFile().load(raw)
+        except ValidationError as exc:
+            problems += [Problem(rel, p, m) for p, m in flatten_errors(exc.messages)]
+            continue
+        if tier["tier"] != path.stem:
+            problems.append(Problem(rel, "tier", f"Must match the file name {path.stem!r}."))
+            continue
+        tiers[tier["tier"]] = tier
+    return tiers
+
+
+def _field_specs(loaded: dict) -> dict[str, FieldSpec]:
+    return {name: FieldSpec(path=name, **spec) for name, spec in loaded["fields_"].items()}
+
+
+def _reads(loaded: dict) -> tuple[str, ...]:
+    """The declared fields the policy reads, directly or through its facts."""
+    from service.scoring.kinds import KINDS
+
+    facts = loaded["facts"]
+    names: list[str] = [n for c in loaded["criteria"] for n in KINDS[c["kind"]].reads(c)]
+    names += [g["input"] for g in loaded["gates"]]
+    names += [b["by"] for g in loaded["gates"] for b in (g.get("min"), g.get("max"))
+              if isinstance(b, dict) and "by" in b]
+    names += loaded["threshold"]["tie_break"]
+    out: set[str] = set()
+
+    def add(name: str) -> None:
+        fact = facts.get(name)
+        if fact is None:
+            out.add(name)
+        elif fact["kind"] == "lookup":
+            for row in fact["rows"]:
+                for dep in row["when"]:
+                    add(dep)
+        else:
+            add(fact["source"])
+
+    for name in names:
+        add(name)
+    return tuple(n for n in loaded["fields_"] if n in out)
+
+
+def _load_city(path: Path, rel: str, tiers: dict, problems: list[Problem]) -> Policy | None:
+    raw = _read(path, rel, problems)
+    if raw is None:
+        return None
+    tier = tiers.get(raw.get("tier"))
+    if tier is None:
+        problems.append(Problem(rel, "tier", f"Unknown tier {raw.get('tier')!r}; "
+                                f"known: {', '.join(sorted(tiers))}."))
+        return None
+    document = _plain(merge(_raw_defaults(tier), raw))
+    try:
+        loaded = CityPolicy().load(document)
+    except ValidationError as exc:
+        problems += [Problem(rel, p, m) for p, m in _named_errors(exc.messages, document)]
+        return None
+    found = [Problem(rel, p, m) for p, m in check_policy(loaded, tier)]
+    if loaded["city"] != path.parent.name:
+        found.append(Problem(rel, "city", f"Must match the directory {path.parent.name!r}."))
+    if loaded["version"] != path.stem:
+        found.append(Problem(rel, "version", f"Must match the file name {path.stem!r}."))
+    if found:
+        problems += found
+        return None
+    document["tier_info"] = {k: tier[k] for k in ("tier", "title", "points_system",
+                                                  "insurance_condition_max_years")}
+    policy = Policy(
+        city=loaded["city"], tier=loaded["tier"], version=loaded["version"],
+        effective_from=date.fromisoformat(loaded["effective_from"]),
+        effective_to=date.fromisoformat(loaded["effective_to"]) if loaded["effective_to"] else None,
+        sha256=hashlib.sha256(canonical_json(document).encode()).hexdigest(),
+        file=rel, document=document, fields=_field_specs(loaded), reads=_reads(loaded),
+    )
+    from service.scoring.engine import compile_policy
+
+    from .applicant import ApplicantParser
+
+    policy.compiled = compile_policy(policy, loaded)
+    policy.applicant_schema = ApplicantParser(policy)
+    return policy
+
+
+def _raw_defaults(tier: dict) -> dict:
+    defaults = tier["defaults"]
+    names = {"fields_": "fields"}
+    return {names.get(k, k): v for k, v in defaults.items() if v is not None}
+
+
+def _check_overlaps(cities: dict[str, list[Policy]], problems: list[Problem]) -> None:
+    for versions in cities.values():
+        versions.sort(key=lambda p: p.effective_from)
+        for a, b in zip(versions, versions[1:]):
+            if a.effective_to is None or a.effective_to >= b.effective_from:
+                problems.append(Problem(b.file, "effective_from",
+                                        f"Overlaps {a.file} (in force from "
+                                        f"{a.effective_from} to {a.effective_to or 'open end'})."))
+
+
+def _check_published(root: Path, cities: dict, problems: list[Problem]) -> dict:
+    path = root / PUBLISHED
+    if not path.exists():
+        return {}
+    raw = _read(path, PUBLISHED, problems) or {}
+    known = {(p.city, p.version): p for v in cities.values() for p in v}
+    for city, versions in raw.items():
+        for version, digest in (versions or {}).items():
+            policy = known.get((str(city), str(version)))
+            if policy is None:
+                problems.append(Problem(PUBLISHED, f"{city}.{version}",
+                                        "A published version is missing from the directory."))
+            elif policy.sha256 != digest:
+                problems.append(Problem(policy.file, "",
+                                        f"Published version changed: sha256 {policy.sha256} "
+                                        f"differs from the published {digest}. Publish a new "
+                                        "version instead of editing this one."))
+    return raw
+
+
+def load_policy_dir(root: str | Path, *, check_published: bool = True) -> PolicyDir:
+    """Load, validate and compile every policy under `root`; raise PolicyInvalid on any problem."""
+    root = Path(root)
+    problems: list[Problem] = []
+    if not (root / "tiers").is_dir() or not (root / "cities").is_dir():
+        raise PolicyInvalid([Problem(str(root), "", "Needs tiers/ and cities/ directories.")])
+    tiers = _load_tiers(root, problems)
+    cities: dict[str, list[Policy]] = {}
+    for path in sorted((root / "cities").glob("*/*.yaml")):
+        rel = str(path.relative_to(root))
+        policy = _load_city(path, rel, tiers, problems)
+        if policy is not None:
+            cities.setdefault(policy.city, []).append(policy)
+    _check_overlaps(cities, problems)
+    published = _check_published(root, cities, problems) if check_published else {}
+    if problems:
+        raise PolicyInvalid(problems)
+    if not cities:
+        raise PolicyInvalid([Problem(str(root), "cities", "No city policy found.")])
+    return PolicyDir(root=str(root), tiers=tiers, cities=cities, published=published)

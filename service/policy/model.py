@@ -1,0 +1,69 @@
+"""The resolved, validated policy as the engine and the API see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One applicant input declared by a policy (a dotted path into `applicant`)."""
+
+    path: str
+    type: str
+    label: dict
+    unit: str | None = None
+    required: bool = True
+    default: Any = None
+    min: Any = None
+    max: Any = None
+    values: dict | None = None
+    kinds: dict | None = None
+    not_before: str | None = None
+    at_most: str | None = None
+    working_life_of: str | None = None
+    help: dict | None = None
+
+
+@dataclass
+class Policy:
+    """A tier file merged with a city file, validated, hashed and compiled.
+
+    `document` is the resolved policy as data (what the hash covers and what
+    `GET /v1/policies/{city}` shows); `compiled` is the engine's evaluator.
+    """
+
+    city: str
+    tier: str
+    version: str
+    effective_from: date
+    effective_to: date | None
+    sha256: str
+    file: str
+    document: dict
+    fields: dict[str, FieldSpec]
+    reads: tuple[str, ...]
+    compiled: Any = None
+    applicant_schema: Any = None
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def ref(self) -> dict:
+        """The short identity every result carries."""
+        return {
+            "city": self.city,
+            "tier": self.tier,
+            "version": self.version,
+            "sha256": self.sha256,
+            "effective_from": self.effective_from.isoformat(),
+            "effective_to": self.effective_to.isoformat() if self.effective_to else None,
+        }
+
+    def in_force(self, on: date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    @property
+    def threshold(self) -> dict:
+        return self.document["threshold"]

@@ -1,0 +1,237 @@
+"""The marshmallow schema of tier files and city policy files (structure only).
+
+Cross-references (a criterion reading an undeclared field, overlapping
+versions, tier rules) are checked by `checks.py` once the structure is sound.
+"""
+
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from service.scoring.kinds import KINDS
+
+from .schema_fields import ByKind, Exact, IsoDate, NonNegative, StrictSchema, bilingual
+
+FIELD_TYPES = ("date", "integer", "number", "boolean", "enum", "records")
+UNITS = ("year", "month", "day", "point", "item", "cny", "ratio")
+NAME = validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
+                       error="Use lower-case words joined by _ and dots.")
+ID = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lower-case words joined by _.")
+
+
+class Source(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(min=1))
+    document = fields.String(load_default=None)
+    url = fields.String(load_default=None)
+    published = IsoDate(load_default=None)
+
+
+class Rounding(StrictSchema):
+    places = fields.Integer(load_default=2, validate=validate.Range(0, 6))
+    mode = fields.String(load_default="half_up",
+                         validate=validate.OneOf(["half_up", "half_even", "down"]))
+
+
+class ReferenceDate(StrictSchema):
+    year_offset = fields.Integer(load_default=0, validate=validate.Range(-10, 10))
+    month = fields.Integer(required=True, validate=validate.Range(1, 12))
+    day = fields.Integer(required=True, validate=validate.Range(1, 31))
+
+
+class FieldSpec(StrictSchema):
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
+    label = bilingual(required=True)
+    unit = fields.String(load_default=None, validate=validate.OneOf(UNITS))
+    required = fields.Boolean(load_default=True)
+    default = fields.Raw(load_default=None, allow_none=True)
+    min = Exact(load_default=None)
+    max = Exact(load_default=None)
+    values = fields.Dict(keys=fields.String(validate=ID), values=bilingual(), load_default=None)
+    kinds = fields.Dict(keys=fields.String(validate=ID), values=bilingual(), load_default=None)
+    not_before = fields.String(load_default=None)
+    at_most = fields.String(load_default=None)
+    working_life_of = fields.String(load_default=None)
+    help = bilingual(load_default=None)
+
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        kind = data["type"]
+        if kind == "enum" and not data["values"]:
+            raise ValidationError("An enum field needs `values`.", "values")
+        if kind != "enum" and data["values"] is not None:
+            raise ValidationError("Only an enum field has `values`.", "values")
+        if kind == "records" and not data["kinds"]:
+            raise ValidationError("A records field needs `kinds`.", "kinds")
+        if kind not in ("integer", "number") and (data["min"] is not None
+                                                 or data["max"] is not None):
+            raise ValidationError("Only integer and number fields have `min`/`max`.", "min")
+        if (data["min"] is not None and data["max"] is not None
+                and data["min"] > data["max"]):
+            raise ValidationError("`min` is above `max`.", "max")
+        if not data["required"] and data["default"] is None and kind in ("integer", "number"):
+            raise ValidationError("An optional number needs a `default`.", "default")
+
+
+class Window(StrictSchema):
+    years = fields.Integer(required=True, validate=validate.Range(1, 100))
+    natural = fields.Boolean(load_default=False)
+
+
+class DateFact(StrictSchema):
+    kind = fields.String(required=True)
+    label = bilingual(load_default=None)
+    source = fields.String(data_key="from", required=True)
+    on = fields.String(load_default="as_of")
+
+
+class CountFact(DateFact):
+    kinds = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    within = fields.Nested(Window, load_default=None)
+
+
+class LookupRow(StrictSchema):
+    when = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
+    value = Exact(required=True)
+
+
+class LookupFact(StrictSchema):
+    kind = fields.String(required=True)
+    label = bilingual(load_default=None)
+    rows = fields.List(fields.Nested(LookupRow), required=True, validate=validate.Length(min=1))
+    default = Exact(load_default=0)
+
+
+FACT_KINDS = {"age": DateFact, "years_since": DateFact, "months_since": DateFact,
+              "count": CountFact, "lookup": LookupFact}
+
+
+class ByField(StrictSchema):
+    by = fields.String(required=True)
+    values = fields.Dict(keys=fields.String(), values=Exact(), required=True)
+
+
+class Bound(fields.Field):
+    """A gate bound: a number, or `{by: FIELD, values: {...}}`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict):
+            return ByField().load(value)
+        return {"value": Exact()._deserialize(value, attr, data)}
+
+
+class GateBase(StrictSchema):
+    id = fields.String(required=True, validate=ID)
+    kind = fields.String(required=True)
+    input = fields.String(required=True)
+    label = bilingual(required=True)
+    reason = bilingual(required=True)
+    notes = fields.String(load_default=None)
+
+
+class FlagGate(GateBase):
+    expect = fields.Boolean(load_default=True)
+
+
+class RangeGate(GateBase):
+    min = Bound(load_default=None)
+    max = Bound(load_default=None)
+
+    @validates_schema
+    def _some_bound(self, data, **kwargs):
+        if data["min"] is None and data["max"] is None:
+            raise ValidationError("A range gate needs `min` or `max`.", "min")
+
+
+GATE_KINDS = {"flag": FlagGate, "range": RangeGate}
+
+
+class Group(StrictSchema):
+    id = fields.String(required=True, validate=ID)
+    label = bilingual(required=True)
+    cap = NonNegative(required=True)
+
+
+class Threshold(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(["fixed", "quota"]))
+    points = Exact(load_default=None)
+    quota = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    expected_applicants = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    cutoffs = fields.Dict(keys=fields.Integer(), values=Exact(), load_default=None)
+    ties = fields.String(load_default="admit_all", validate=validate.OneOf(["admit_all",
+                                                                           "tie_break"]))
+    tie_break = fields.List(fields.String(), load_default=list)
+    drift_tolerance = NonNegative(load_default=None)
+
+    @validates_schema
+    def _by_kind(self, data, **kwargs):
+        if data["kind"] == "fixed" and data["points"] is None:
+            raise ValidationError("A fixed threshold needs `points`.", "points")
+        if data["kind"] == "quota":
+            if data["quota"] is None:
+                raise ValidationError("A quota threshold needs `quota`.", "quota")
+            if not data["cutoffs"]:
+                raise ValidationError("A quota threshold needs published `cutoffs`.", "cutoffs")
+
+
+class Entitlement(StrictSchema):
+    id = fields.String(required=True, validate=ID)
+    min_points = Exact(required=True)
+    label = bilingual(required=True)
+
+
+class CityPolicy(StrictSchema):
+    city = fields.String(required=True, validate=ID)
+    tier = fields.String(required=True, validate=ID)
+    version = fields.String(required=True, validate=validate.Regexp(r"^[0-9A-Za-z][0-9A-Za-z._-]*$"))
+    effective_from = IsoDate(required=True)
+    effective_to = IsoDate(load_default=None, allow_none=True)
+    source = fields.Nested(Source, required=True)
+    title = bilingual(required=True)
+    notes = fields.String(load_default=None)
+    reference_dates = fields.Dict(keys=fields.String(validate=ID),
+                                  values=fields.Nested(ReferenceDate), load_default=dict)
+    rounding = fields.Nested(Rounding, load_default=lambda: {"places": 2, "mode": "half_up"})
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(validate=NAME),
+                          values=fields.Nested(FieldSpec), required=True)
+    facts = fields.Dict(keys=fields.String(validate=ID), values=ByKind(FACT_KINDS),
+                        load_default=dict)
+    gates = fields.List(ByKind(GATE_KINDS), load_default=list)
+    groups = fields.List(fields.Nested(Group), load_default=list)
+    criteria = fields.List(ByKind({k: m.Params for k, m in KINDS.items()}), load_default=list)
+    threshold = fields.Nested(Threshold, required=True)
+    entitlements = fields.List(fields.Nested(Entitlement), load_default=list)
+
+    @validates_schema
+    def _dates(self, data, **kwargs):
+        if data.get("effective_to") and data["effective_to"] < data["effective_from"]:
+            raise ValidationError("Ends before it starts.", "effective_to")
+
+
+class TierDefaults(StrictSchema):
+    """What a tier may hand down to its cities; checked again once merged."""
+
+    rounding = fields.Raw(load_default=None)
+    reference_dates = fields.Raw(load_default=None)
+    fields_ = fields.Raw(data_key="fields", load_default=None)
+    facts = fields.Raw(load_default=None)
+    gates = fields.Raw(load_default=None)
+    groups = fields.Raw(load_default=None)
+    criteria = fields.Raw(load_default=None)
+    entitlements = fields.Raw(load_default=None)
+
+
+class Population(StrictSchema):
+    min = fields.Integer(required=True, validate=validate.Range(min=0))
+    max = fields.Integer(load_default=None, allow_none=True)
+
+
+class TierFile(StrictSchema):
+    tier = fields.String(required=True, validate=ID)
+    title = bilingual(required=True)
+    population = fields.Nested(Population, required=True)
+    source = fields.Nested(Source, required=True)
+    points_system = fields.String(required=True,
+                                  validate=validate.OneOf(["required", "allowed", "forbidden"]))
+    insurance_condition_max_years = fields.Integer(load_default=None, allow_none=True)
+    notes = fields.String(load_default=None)
+    defaults = fields.Nested(TierDefaults, load_default=dict)

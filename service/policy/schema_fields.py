@@ -1,0 +1,114 @@
+"""Marshmallow building blocks shared by the policy schema and the criterion kinds."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+
+class StrictSchema(Schema):
+    """A schema that refuses unknown keys and says which keys are allowed."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = ", ".join(f.data_key or name for name, f in self.load_fields.items())
+        self.error_messages["unknown"] = f"Unknown key. Allowed keys: {allowed}."
+
+
+class Exact(fields.Field):
+    """A number read as an exact Decimal (from an int, a float's shortest repr, or a string)."""
+
+    default_error_messages = {"invalid": "Not a number."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+            raise self.make_error("invalid")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise self.make_error("invalid") from exc
+        if not number.is_finite():
+            raise self.make_error("invalid")
+        return number
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value)
+
+
+class NonNegative(Exact):
+    """An exact number that may not be below zero (caps, quotas)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number < 0:
+            raise ValidationError("Must not be below zero.")
+        return number
+
+
+class IsoDate(fields.Field):
+    """A date written as a quoted 'YYYY-MM-DD' string, kept as that string."""
+
+    default_error_messages = {"invalid": "Not a date in the form YYYY-MM-DD."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from datetime import date
+
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            date.fromisoformat(value)
+        except ValueError as exc:
+            raise self.make_error("invalid") from exc
+        if len(value) != 10:
+            raise self.make_error("invalid")
+        return value
+
+
+class Bilingual(StrictSchema):
+    """Text in Chinese and English; both are required and non-empty."""
+
+    zh = fields.String(required=True, validate=validate.Length(min=1))
+    en = fields.String(required=True, validate=validate.Length(min=1))
+
+
+def bilingual(**kwargs) -> fields.Nested:
+    return fields.Nested(Bilingual, **kwargs)
+
+
+class CriterionBase(StrictSchema):
+    """The keys every criterion has, whatever its kind."""
+
+    id = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*$"))
+    label = bilingual(required=True)
+    kind = fields.String(required=True)
+    cap = NonNegative(load_default=None, allow_none=True)
+    group = fields.String(load_default=None, allow_none=True)
+    notes = fields.String(load_default=None)
+
+
+class InputCriterion(CriterionBase):
+    """A criterion that reads one field or fact."""
+
+    input = fields.String(required=True)
+
+
+class ByKind(fields.Field):
+    """A mapping whose `kind` key chooses the schema that loads it."""
+
+    def __init__(self, schemas: dict[str, type[Schema]], **kwargs):
+        super().__init__(**kwargs)
+        self.schemas = schemas
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("Must be a mapping.")
+        kind = value.get("kind")
+        if kind not in self.schemas:
+            allowed = ", ".join(sorted(self.schemas))
+            raise ValidationError({"kind": [f"Unknown kind {kind!r}. Allowed kinds: {allowed}."]})
+        return self.schemas[kind]().load(value)

@@ -1,0 +1,46 @@
+"""What a criterion kind may ask about the policy while it compiles: units and labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.policy.model import FieldSpec
+
+FACT_UNITS = {"age": "year", "years_since": "year", "months_since": "month", "count": "item"}
+YES = {"zh": "是", "en": "yes"}
+NO = {"zh": "否", "en": "no"}
+
+
+@dataclass(frozen=True)
+class CompileContext:
+    denominator: int
+    fields: dict[str, FieldSpec]
+    facts: dict
+
+    def unit_of(self, name: str) -> str | None:
+        if name in self.fields:
+            return self.fields[name].unit
+        return FACT_UNITS.get(self.facts.get(name, {}).get("kind"))
+
+    def label_of(self, name: str) -> dict:
+        if name in self.fields:
+            return self.fields[name].label
+        fact = self.facts.get(name, {})
+        if fact.get("label"):
+            return fact["label"]
+        if fact.get("source") in self.fields:
+            return self.fields[fact["source"]].label
+        return {"zh": name, "en": name.replace("_", " ")}
+
+    def value_label(self, name: str, value) -> dict:
+        """How a value reads in a rule: an enum's label, or 'label: yes'."""
+        spec = self.fields.get(name)
+        label = self.label_of(name)
+        if spec is not None and spec.type == "enum" and value is not None:
+            return spec.values.get(str(value), {"zh": str(value), "en": str(value)})
+        if value is True or value is False:
+            word = YES if value else NO
+            return {"zh": f"{label['zh']}：{word['zh']}", "en": f"{label['en']}: {word['en']}"}
+        if value is None:
+            return {"zh": f"{label['zh']}：无", "en": f"{label['en']}: none"}
+        return {"zh": f"{label['zh']} {value}", "en": f"{label['en']} {value}"}

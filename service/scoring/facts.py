@@ -1,0 +1,73 @@
+"""Derived facts: values computed from the applicant's input at a reference date."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from service.scoring.kinds.lookup import key_of
+
+from .dates import completed_months, completed_years, shift_years
+
+
+def _number(value: Decimal):
+    return int(value) if value == int(value) else value
+
+
+def _count(spec: dict, name: str):
+    source, kinds, on = spec["source"], frozenset(spec["kinds"]), spec["on"]
+    window = spec["within"]
+
+    def count(values, dates):
+        day = dates[on]
+        if window is None:
+            return sum(1 for r in values[source] if r["kind"] in kinds and r["date"] <= day)
+        if window["natural"]:
+            first = day.year - window["years"] + 1
+            return sum(1 for r in values[source]
+                       if r["kind"] in kinds and first <= r["date"].year and r["date"] <= day)
+        after = shift_years(day, -window["years"])
+        return sum(1 for r in values[source]
+                   if r["kind"] in kinds and after < r["date"] <= day)
+
+    return count
+
+
+def _lookup(spec: dict, name: str):
+    rows = [(tuple((n, key_of(v)) for n, v in row["when"].items()), _number(row["value"]))
+            for row in spec["rows"]]
+    default = _number(spec["default"])
+
+    def lookup(values, dates):
+        for conditions, value in rows:
+            if all(key_of(values[n]) == k for n, k in conditions):
+                return value
+        return default
+
+    return lookup
+
+
+def _since(measure):
+    def build(spec: dict, name: str):
+        source, on = spec["source"], spec["on"]
+
+        def since(values, dates):
+            start = values[source]
+            return 0 if start is None else measure(start, dates[on])
+
+        return since
+
+    return build
+
+
+FACT_KINDS = {
+    "age": _since(completed_years),
+    "years_since": _since(completed_years),
+    "months_since": _since(completed_months),
+    "count": _count,
+    "lookup": _lookup,
+}
+
+
+def compile_facts(facts: dict) -> list:
+    """(name, evaluator(values, dates)) pairs, in declaration order."""
+    return [(name, FACT_KINDS[spec["kind"]](spec, name)) for name, spec in facts.items()]

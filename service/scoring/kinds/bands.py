@@ -1,0 +1,96 @@
+"""bands: half-open ranges of an input, each worth a number of points."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from marshmallow import ValidationError, fields, validates_schema
+
+from service.policy.schema_fields import Exact, InputCriterion, StrictSchema
+
+from .text import num, with_cap
+
+NAME = "bands"
+
+
+class Band(StrictSchema):
+    # `from` is a Python keyword, hence the attribute name.
+    lower = Exact(data_key="from", load_default=None, allow_none=True)
+    upper = Exact(data_key="to", load_default=None, allow_none=True)
+    points = Exact(required=True)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        lo, hi = data["lower"], data["upper"]
+        if lo is not None and hi is not None and lo >= hi:
+            raise ValidationError("`from` must be below `to`.", "to")
+
+
+class Params(InputCriterion):
+    bands = fields.List(fields.Nested(Band), required=True,
+                        validate=lambda v: len(v) > 0 or _fail("At least one band."))
+
+    @validates_schema
+    def _no_overlap(self, data, **kwargs):
+        ordered = sorted(data["bands"], key=_sort_key)
+        for a, b in zip(ordered, ordered[1:]):
+            if a["upper"] is None or b["lower"] is None or b["lower"] < a["upper"]:
+                raise ValidationError(
+                    f"Bands overlap: {_span(a)} and {_span(b)}.", "bands")
+
+
+def _fail(message):
+    raise ValidationError(message)
+
+
+def _sort_key(band):
+    return (band["lower"] is not None, band["lower"] or 0)
+
+
+def _span(band):
+    lo = "" if band["lower"] is None else num(band["lower"])
+    hi = "" if band["upper"] is None else num(band["upper"])
+    return f"[{lo}, {hi})"
+
+
+def amounts(p):
+    return [Fraction(b["points"]) for b in p["bands"]]
+
+
+def reads(p):
+    return [p["input"]]
+
+
+def _bound(value):
+    return None if value is None else (int(value) if value == int(value) else value)
+
+
+def compile(p, ctx):
+    name = p["input"]
+    table = [(_bound(b["lower"]), _bound(b["upper"]), int(Fraction(b["points"]) * ctx.denominator))
+             for b in sorted(p["bands"], key=_sort_key)]
+
+    def evaluate(values):
+        value = values[name]
+        for lower, upper, ticks in table:
+            if (lower is None or value >= lower) and (upper is None or value < upper):
+                return ticks, value
+        return 0, value
+
+    return evaluate
+
+
+def rule(p, ctx):
+    zh, en = [], []
+    for band in sorted(p["bands"], key=_sort_key):
+        lo, hi, pts = band["lower"], band["upper"], num(band["points"])
+        if lo is None:
+            zh.append(f"{num(hi)}以下：{pts}分")
+            en.append(f"under {num(hi)}: {pts}")
+        elif hi is None:
+            zh.append(f"{num(lo)}及以上：{pts}分")
+            en.append(f"{num(lo)} and above: {pts}")
+        else:
+            zh.append(f"{num(lo)}至{num(hi)}以下：{pts}分")
+            en.append(f"{num(lo)} to under {num(hi)}: {pts}")
+    return with_cap({"zh": "；".join(zh), "en": "; ".join(en)}, p["cap"])

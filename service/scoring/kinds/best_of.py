@@ -1,0 +1,74 @@
+"""best_of: the highest of several alternatives, each a criterion of another kind."""
+
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields
+
+from service.policy.schema_fields import ByKind, CriterionBase
+
+from .text import with_cap
+
+NAME = "best_of"
+
+
+def _alternatives():
+    from . import KINDS
+
+    return {name: kind.Params for name, kind in KINDS.items() if name != NAME}
+
+
+def _two_or_more(value):
+    if len(value) < 2:
+        raise ValidationError("Give at least two alternatives.")
+
+
+# Filled on first use: the kinds registry imports this module.
+_SCHEMAS: dict = {}
+
+
+class Params(CriterionBase):
+    of = fields.List(ByKind(_SCHEMAS), required=True, validate=_two_or_more)
+
+    def __init__(self, *args, **kwargs):
+        if not _SCHEMAS:
+            _SCHEMAS.update(_alternatives())
+        super().__init__(*args, **kwargs)
+
+
+def _kind(p):
+    from . import KINDS
+
+    return KINDS[p["kind"]]
+
+
+def amounts(p):
+    return [a for alt in p["of"] for a in _kind(alt).amounts(alt)]
+
+
+def reads(p):
+    names = []
+    for alt in p["of"]:
+        names += [n for n in _kind(alt).reads(alt) if n not in names]
+    return names
+
+
+def compile(p, ctx):
+    alternatives = [(alt["id"], _kind(alt).compile(alt, ctx)) for alt in p["of"]]
+
+    def evaluate(values):
+        best, shown = None, {}
+        for alt_id, evaluate_alt in alternatives:
+            ticks, value = evaluate_alt(values)
+            shown[alt_id] = value
+            if best is None or ticks > best:
+                best = ticks
+        return best, shown
+
+    return evaluate
+
+
+def rule(p, ctx):
+    parts = [(alt["label"], _kind(alt).rule(alt, ctx)) for alt in p["of"]]
+    zh = "取以下最高者：" + "；".join(f"{lab['zh']}（{r['zh']}）" for lab, r in parts)
+    en = "the highest of: " + "; ".join(f"{lab['en']} ({r['en']})" for lab, r in parts)
+    return with_cap({"zh": zh, "en": en}, p["cap"])

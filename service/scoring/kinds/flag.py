@@ -1,0 +1,39 @@
+"""flag: a number of points when a yes/no input is yes."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from service.policy.schema_fields import Exact, InputCriterion
+
+from .text import num, with_cap
+
+NAME = "flag"
+
+
+class Params(InputCriterion):
+    points = Exact(required=True)
+
+
+def amounts(p):
+    return [Fraction(p["points"])]
+
+
+def reads(p):
+    return [p["input"]]
+
+
+def compile(p, ctx):
+    name = p["input"]
+    ticks = int(Fraction(p["points"]) * ctx.denominator)
+
+    def evaluate(values):
+        value = values[name]
+        return (ticks if value is True else 0), value
+
+    return evaluate
+
+
+def rule(p, ctx):
+    return with_cap({"zh": f"符合则计{num(p['points'])}分",
+                     "en": f"{num(p['points'])} points if yes"}, p["cap"])

@@ -1,0 +1,116 @@
+"""lookup: a category (or a combination of categories) mapped to points."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from marshmallow import ValidationError, fields, validates_schema
+
+from service.policy.schema_fields import CriterionBase, Exact, StrictSchema
+
+from .text import num, with_cap
+
+NAME = "lookup"
+
+
+def key_of(value) -> str:
+    """The text a table key and an input value are matched on (True -> 'true', 3 -> '3')."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    if "." in text and text.replace(".", "", 1).lstrip("-").isdigit():
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+class Row(StrictSchema):
+    when = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
+    points = Exact(required=True)
+
+
+class Params(CriterionBase):
+    input = fields.String(load_default=None)
+    table = fields.Dict(keys=fields.Raw(), values=Exact(), load_default=None)
+    rows = fields.List(fields.Nested(Row), load_default=None)
+    default = Exact(load_default=0)
+
+    @validates_schema
+    def _table_or_rows(self, data, **kwargs):
+        if (data["table"] is None) == (data["rows"] is None):
+            raise ValidationError("Give either `input` with `table`, or `rows`.", "table")
+        if data["table"] is not None and not data["input"]:
+            raise ValidationError("A `table` needs an `input`.", "input")
+
+
+def amounts(p):
+    found = [Fraction(p["default"])]
+    if p["table"] is not None:
+        found += [Fraction(v) for v in p["table"].values()]
+    else:
+        found += [Fraction(r["points"]) for r in p["rows"]]
+    return found
+
+
+def reads(p):
+    if p["table"] is not None:
+        return [p["input"]]
+    names = []
+    for row in p["rows"]:
+        names += [n for n in row["when"] if n not in names]
+    return names
+
+
+def compile_rows(rows, ctx, value_of):
+    """Rows as (conditions, result) pairs for the first-match rule, keys made comparable."""
+    return [(tuple((name, key_of(v)) for name, v in row["when"].items()), value_of(row))
+            for row in rows]
+
+
+def compile(p, ctx):
+    default = int(Fraction(p["default"]) * ctx.denominator)
+    if p["table"] is not None:
+        name = p["input"]
+        table = {key_of(k): int(Fraction(v) * ctx.denominator) for k, v in p["table"].items()}
+
+        def evaluate(values):
+            value = values[name]
+            return table.get(key_of(value), default), value
+
+        return evaluate
+
+    names = reads(p)
+    rows = compile_rows(p["rows"], ctx, lambda r: int(Fraction(r["points"]) * ctx.denominator))
+
+    def evaluate_rows(values):
+        keys = {n: key_of(values[n]) for n in names}
+        shown = {n: values[n] for n in names}
+        for conditions, ticks in rows:
+            if all(keys[n] == k for n, k in conditions):
+                return ticks, shown
+        return default, shown
+
+    return evaluate_rows
+
+
+def rule(p, ctx):
+    zh, en = [], []
+    if p["table"] is not None:
+        for key, points in p["table"].items():
+            label = ctx.value_label(p["input"], key)
+            zh.append(f"{label['zh']}：{num(points)}分")
+            en.append(f"{label['en']}: {num(points)}")
+    else:
+        for row in p["rows"]:
+            parts = [ctx.value_label(n, v) for n, v in row["when"].items()]
+            zh.append(f"{'、'.join(x['zh'] for x in parts)}：{num(row['points'])}分")
+            en.append(f"{', '.join(x['en'] for x in parts)}: {num(row['points'])}")
+    if p["default"]:
+        zh.append(f"其他：{num(p['default'])}分")
+        en.append(f"otherwise: {num(p['default'])}")
+    return with_cap({"zh": "；".join(zh), "en": "; ".join(en)}, p["cap"])

@@ -1,0 +1,110 @@
+"""per_unit: points for every `per` units of an input beyond `start`, whole steps or pro rata."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from marshmallow import ValidationError, fields, validates_schema
+
+from service.policy.schema_fields import Exact, InputCriterion, NonNegative
+
+from .text import num, points_en, unit_en, unit_zh, with_cap
+
+NAME = "per_unit"
+
+
+class MaxUnits(fields.Field):
+    """A bound on the units counted: a number, or `{fact: NAME}`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict) and set(value) == {"fact"} and isinstance(value["fact"], str):
+            return {"fact": value["fact"]}
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            return {"value": NonNegative()._deserialize(value, attr, data)}
+        raise ValidationError("Must be a number or {fact: NAME}.")
+
+
+class Params(InputCriterion):
+    per = Exact(load_default=Decimal(1))
+    points = Exact(required=True)
+    start = NonNegative(load_default=Decimal(0))
+    partial = fields.Boolean(load_default=False)
+    max_units = MaxUnits(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _per_positive(self, data, **kwargs):
+        if data["per"] <= 0:
+            raise ValidationError("Must be above zero.", "per")
+
+
+
+def amounts(p):
+    if p["partial"]:
+        return [Fraction(p["points"]) / Fraction(p["per"])]
+    return [Fraction(p["points"])]
+
+
+def reads(p):
+    names = [p["input"]]
+    if p["max_units"] and "fact" in p["max_units"]:
+        names.append(p["max_units"]["fact"])
+    return names
+
+
+def _as_int(value):
+    return int(value) if value == int(value) else value
+
+
+def compile(p, ctx):
+    name = p["input"]
+    start = _as_int(p["start"])
+    per = _as_int(p["per"])
+    partial = p["partial"]
+    bound = p["max_units"] or {}
+    bound_fact = bound.get("fact")
+    bound_value = _as_int(bound["value"]) if "value" in bound else None
+    ticks_per_step = Fraction(p["points"]) * ctx.denominator
+    step_ticks = int(ticks_per_step) if ticks_per_step.denominator == 1 else ticks_per_step
+    per_unit_ticks = ticks_per_step / Fraction(per)
+    unit_ticks = int(per_unit_ticks) if per_unit_ticks.denominator == 1 else per_unit_ticks
+
+    def evaluate(values):
+        value = values[name]
+        units = value - start if value > start else 0
+        if bound_fact is not None:
+            units = min(units, values[bound_fact])
+        elif bound_value is not None:
+            units = min(units, bound_value)
+        if partial:
+            if isinstance(units, int) and isinstance(unit_ticks, int):
+                return units * unit_ticks, value
+            return Fraction(units) * Fraction(unit_ticks), value
+        return int(units // per) * step_ticks, value
+
+    return evaluate
+
+
+def rule(p, ctx):
+    unit = ctx.unit_of(p["input"])
+    per, points = p["per"], p["points"]
+    each_en = f"{points_en(points)} per {'' if per == 1 else num(per) + ' '}{unit_en(unit, per)}"
+    each_zh = f"每{'' if per == 1 else num(per)}{unit_zh(unit) or '单位'}{num(points)}分"
+    if p["partial"]:
+        each_en += ", pro rata"
+        each_zh += "（按比例折算）"
+    elif per != 1:
+        each_en += ", full steps only"
+        each_zh += "（满整数计）"
+    if p["start"]:
+        each_en += f", counted beyond {num(p['start'])} {unit_en(unit, p['start'])}"
+        each_zh += f"，超过{num(p['start'])}{unit_zh(unit)}的部分计分"
+    bound = p["max_units"]
+    if bound and "value" in bound:
+        each_en += f", at most {num(bound['value'])} {unit_en(unit, bound['value'])} counted"
+        each_zh += f"，至多计{num(bound['value'])}{unit_zh(unit)}"
+    elif bound:
+        label = ctx.label_of(bound["fact"])
+        each_en += f", at most {label['en']} counted"
+        each_zh += f"，至多计{label['zh']}"
+    return with_cap({"zh": each_zh, "en": each_en}, p["cap"])

@@ -1,0 +1,58 @@
+"""Exact points: integer ticks of 1/denominator, rounded once, as the policy says."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from math import lcm
+
+
+def common_denominator(amounts) -> int:
+    """The least denominator that makes every amount a whole number of ticks."""
+    denominator = 1
+    for amount in amounts:
+        denominator = lcm(denominator, Fraction(amount).denominator)
+    return denominator
+
+
+def round_exact(value: Fraction, places: int, mode: str = "half_up") -> Decimal:
+    """Round an exact fraction to `places` decimals: half_up (ties away from zero),
+    half_even, or down (towards zero)."""
+    scaled = abs(value) * 10**places
+    quotient, remainder = divmod(scaled.numerator, scaled.denominator)
+    twice = 2 * remainder
+    if mode == "half_up" and twice >= scaled.denominator and remainder:
+        quotient += 1
+    elif mode == "half_even" and (twice > scaled.denominator
+                                  or (twice == scaled.denominator and quotient % 2)):
+        quotient += 1
+    signed = -quotient if value < 0 else quotient
+    return Decimal(signed).scaleb(-places)
+
+
+def round_ticks(ticks, denominator: int, places: int, mode: str = "half_up") -> Decimal:
+    """`ticks / denominator` rounded like `round_exact`, without a Fraction for whole ticks."""
+    if not isinstance(ticks, int):
+        return round_exact(Fraction(ticks) / denominator, places, mode)
+    quotient, remainder = divmod(abs(ticks) * 10**places, denominator)
+    if remainder:
+        twice = 2 * remainder
+        if (mode == "half_up" and twice >= denominator) or (
+                mode == "half_even" and (twice > denominator
+                                         or (twice == denominator and quotient % 2))):
+            quotient += 1
+    return Decimal(-quotient if ticks < 0 else quotient).scaleb(-places)
+
+
+def exact_text(value: Fraction) -> str:
+    """A fraction as a terminating decimal when it is one, else 'p/q' (e.g. '113/12')."""
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return f"{value.numerator}/{value.denominator}"
+    places = 0
+    while (value * 10**places).denominator != 1:
+        places += 1
+    return f"{Decimal(value.numerator) / Decimal(value.denominator):.{places}f}"
