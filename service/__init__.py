@@ -1,0 +1,21 @@
+"""Hukou Points Service: create_app() is the only way in; nothing happens at import."""
+
+from __future__ import annotations
+
+
+def create_app(config: dict | None = None):
+    """Build the Flask app from the environment's settings, overridden by `config`."""
+    from flask import Flask
+
+    from .api import register_api
+    from .config import from_environment
+    from .policy.registry import PolicyRegistry
+
+    app = Flask(__name__)
+    settings = from_environment()
+    settings.update(config or {})
+    app.config.update(settings)
+    app.extensions["policies"] = PolicyRegistry(app.config["POLICY_DIR"],
+                                                check_published=app.config["CHECK_PUBLISHED"])
+    register_api(app)
+    return app

@@ -1,0 +1,91 @@
+"""The HTTP layer: blueprints, OpenAPI, errors, keys, rate limits. Thin glue over the engine."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import g, request, send_from_directory
+from flask_limiter import Limiter
+from flask_smorest import Api
+
+from . import health, policies, scoring
+from .auth import KeyRing, current_principal
+from .errors import ApiError, register_error_handlers
+
+JSON_BODIES = {"application/json"}
+
+
+class ServiceApi(Api):
+    """flask-smorest's Api with our problem+json errors instead of its own shape."""
+
+    def _register_error_handlers(self):
+        register_error_handlers(self._app)
+
+
+def _openapi_settings(app) -> None:
+    app.config.setdefault("API_TITLE", "Hukou Points Service")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", "/docs-assets/")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": "Scores points-based hukou settlement applications against "
+                                "versioned city policies, and explains every point."},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    })
+
+
+def _rate_key() -> str:
+    principal = current_principal()
+    return f"ip:{request.remote_addr}" if principal.anonymous else f"key:{principal.name}"
+
+
+def _limiter(app) -> Limiter:
+    def limit() -> str:
+        anonymous = current_principal().anonymous
+        return app.config["RATE_LIMIT_ANONYMOUS" if anonymous else "RATE_LIMIT_KEY"]
+
+    limiter = Limiter(_rate_key, app=app, storage_uri=app.config["REDIS_URL"] or "memory://",
+                      headers_enabled=True, enabled=app.config["RATE_LIMIT_ENABLED"],
+                      key_prefix="hukou")
+    limiter.limit(limit)(scoring.blp)
+    limiter.limit(limit)(scoring.batch_blp)
+    return limiter
+
+
+def _before_request() -> None:
+    g.request_id = (request.headers.get("X-Request-ID") or "")[:64] or uuid.uuid4().hex
+    if request.method in ("POST", "PUT", "PATCH") and request.path.startswith("/v1/"):
+        allowed = JSON_BODIES | set(scoring.NDJSON) if request.path.endswith("/batch") \
+            else JSON_BODIES
+        if request.mimetype not in allowed:
+            raise ApiError(415, "unsupported_media_type",
+                           f"Send the body as {' or '.join(sorted(allowed))}.")
+
+
+def _after_request(response):
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+def register_api(app) -> None:
+    """Wire keys, limits, blueprints and the offline API docs into `app`."""
+    import swagger_ui_bundle
+
+    _openapi_settings(app)
+    app.extensions["keys"] = KeyRing.from_file(app.config["API_KEYS_FILE"])
+    app.before_request(_before_request)
+    app.after_request(_after_request)
+    api = ServiceApi(app)
+    for blp in (scoring.blp, scoring.batch_blp, policies.blp, health.blp):
+        api.register_blueprint(blp)
+    api.spec.components.security_scheme  # noqa: B018 - components exist before views use them
+    app.extensions["limiter"] = _limiter(app)
+
+    @app.route("/docs-assets/<path:name>")
+    def docs_assets(name):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, name, max_age=86400)

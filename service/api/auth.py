@@ -1,0 +1,109 @@
+"""API keys: a YAML list of {name, sha256, scopes}; secrets arrive as `Bearer <secret>`.
+
+Only hashes are stored. A presented secret is hashed and compared with every
+stored hash in constant time, so timing reveals neither which key matched nor
+how much of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+
+import yaml
+from flask import current_app, g, request
+
+from .errors import ApiError
+
+SCOPES = ("score", "batch", "simulate", "ops", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    scopes: frozenset
+
+    @property
+    def anonymous(self) -> bool:
+        return self.name == ""
+
+
+ANONYMOUS = Principal("", frozenset())
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+class KeyRing:
+    """The keys a deployment accepts; an empty ring accepts none."""
+
+    def __init__(self, entries: list[dict]):
+        self.entries = [(e["name"], e["sha256"].lower(), frozenset(e.get("scopes", [])))
+                        for e in entries]
+
+    @classmethod
+    def from_file(cls, path: str | None) -> KeyRing:
+        if not path:
+            return cls([])
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+        if not isinstance(data, list):
+            raise ValueError(f"{path}: must be a YAML list of {{name, sha256, scopes}}")
+        for i, entry in enumerate(data):
+            unknown = set(entry.get("scopes", [])) - set(SCOPES)
+            if not entry.get("name") or len(entry.get("sha256", "")) != 64 or unknown:
+                raise ValueError(f"{path}: entry {i} needs a name, a 64-hex sha256 and "
+                                 f"scopes from {', '.join(SCOPES)}")
+        return cls(data)
+
+    def identify(self, secret: str) -> Principal | None:
+        digest = hash_secret(secret)
+        found = None
+        for name, stored, scopes in self.entries:
+            if hmac.compare_digest(digest, stored) and found is None:
+                found = Principal(name, scopes)
+        return found
+
+
+def current_principal() -> Principal:
+    """Who is calling: a key's principal, or ANONYMOUS; a bad key is a 401."""
+    cached = g.get("principal")
+    if cached is not None:
+        return cached
+    header = request.headers.get("Authorization")
+    if not header:
+        g.principal = ANONYMOUS
+        return ANONYMOUS
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(401, "bad_credentials", "Send the key as 'Authorization: Bearer <key>'.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    principal = current_app.extensions["keys"].identify(secret.strip())
+    if principal is None:
+        raise ApiError(401, "bad_credentials", "The key is not valid.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    g.principal = principal
+    return principal
+
+
+def require(scope: str, *, anonymous: bool = False):
+    """Decorator: the caller needs `scope`, unless anonymous calls are allowed here."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            principal = current_principal()
+            if principal.anonymous:
+                if not anonymous:
+                    raise ApiError(401, "key_required", f"This needs a key with the "
+                                   f"{scope!r} scope.", headers={"WWW-Authenticate": "Bearer"})
+            elif scope not in principal.scopes:
+                raise ApiError(403, "missing_scope", f"The key has no {scope!r} scope.")
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate

@@ -1,0 +1,121 @@
+"""Every error as application/problem+json (RFC 9457), mapped from its cause in one place."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from service.policy.errors import ApplicantInvalid, PolicyNotFound
+
+log = logging.getLogger("hukou.api")
+
+PROBLEM = "application/problem+json"
+TITLES = {
+    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 406: "Not acceptable", 409: "Conflict",
+    413: "Content too large", 415: "Unsupported media type", 422: "Unprocessable content",
+    429: "Too many requests", 500: "Internal server error", 503: "Service unavailable",
+}
+NOT_FOUND_STATUS = {"unknown_city": 404, "unknown_version": 404, "not_in_force": 422}
+
+
+class ApiError(Exception):
+    """An error the API answers on purpose: status, a stable code, words, field errors."""
+
+    def __init__(self, status: int, code: str, detail: str, errors: dict | None = None,
+                 headers: dict | None = None, extra: dict | None = None):
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+        self.errors, self.headers, self.extra = errors, headers or {}, extra or {}
+
+
+def problem_body(status: int, code: str, detail: str, errors: dict | None = None,
+                 extra: dict | None = None) -> dict:
+    body = {"type": f"/problems/{code}", "title": TITLES.get(status, "Error"),
+            "status": status, "detail": detail, "code": code}
+    if errors:
+        body["errors"] = errors
+    body["request_id"] = getattr(g, "request_id", None)
+    body.update(extra or {})
+    return body
+
+
+def problem(status: int, code: str, detail: str, errors: dict | None = None,
+            headers: dict | None = None, extra: dict | None = None) -> Response:
+    body = problem_body(status, code, detail, errors, extra)
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def as_problem(error: Exception) -> tuple[int, str, str, dict | None, dict]:
+    """(status, code, detail, field errors, extra) for any exception the API can meet."""
+    if isinstance(error, ApiError):
+        return error.status, error.code, error.detail, error.errors, error.extra
+    if isinstance(error, ApplicantInvalid):
+        return 422, "invalid_application", "The application does not fit the policy.", \
+            error.errors, {}
+    if isinstance(error, PolicyNotFound):
+        extra = {"city": error.city, "versions": error.versions}
+        if error.on:
+            extra["as_of"] = error.on
+        return NOT_FOUND_STATUS[error.code], error.code, str(error), None, extra
+    if isinstance(error, HTTPException):
+        status = error.code or 500
+        messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+        if messages and status == 400:
+            return 400, "malformed_json", "The body is not valid JSON.", None, {}
+        if messages:
+            return status, "invalid_request", "The request does not fit its schema.", \
+                webargs_errors(messages), {}
+        code = {413: "body_too_large", 415: "unsupported_media_type", 429: "rate_limited",
+                404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+        return status, code.get(status, "http_error"), error.description or "", None, {}
+    return 500, "internal_error", "The service failed to answer; the error is logged.", None, {}
+
+
+def webargs_errors(messages) -> dict:
+    """webargs' {location: {field: [...]}} as {dotted.path: [...]}, locations dropped."""
+    out: dict[str, list[str]] = {}
+    for location_messages in messages.values():
+        _flatten(location_messages, "", out)
+    return out
+
+
+def _flatten(messages, prefix: str, out: dict) -> None:
+    if isinstance(messages, dict):
+        for key, inner in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            _flatten(inner, path, out)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out.setdefault(prefix or "body", []).extend(messages)
+    elif isinstance(messages, list):
+        for inner in messages:
+            _flatten(inner, prefix, out)
+    else:
+        out.setdefault(prefix or "body", []).append(str(messages))
+
+
+def handle_error(error: Exception) -> Response:
+    status, code, detail, errors, extra = as_problem(error)
+    headers = dict(getattr(error, "headers", None) or {}) if isinstance(error, ApiError) else {}
+    if status == 429 or isinstance(error, HTTPException):
+        original = error.get_response() if isinstance(error, HTTPException) else None
+        if original is not None and "Retry-After" in original.headers:
+            headers["Retry-After"] = original.headers["Retry-After"]
+    if status >= 500:
+        log.error("unhandled error", exc_info=error,
+                  extra={"request_id": getattr(g, "request_id", None), "path": request.path})
+    return problem(status, code, detail, errors, headers, extra)
+
+
+def register_error_handlers(app) -> None:
+    app.register_error_handler(ApiError, handle_error)
+    app.register_error_handler(ApplicantInvalid, handle_error)
+    app.register_error_handler(PolicyNotFound, handle_error)
+    app.register_error_handler(HTTPException, handle_error)
+    app.register_error_handler(Exception, handle_error)

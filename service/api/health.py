@@ -1,0 +1,30 @@
+"""GET /healthz (the process answers) and /readyz (policies loaded, store reachable)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from .scoring import json_response
+
+blp = Blueprint("health", __name__, description="Liveness and readiness.")
+
+
+@blp.route("/healthz", methods=["GET"])
+def healthz():
+    """Liveness: the process answers."""
+    return json_response({"status": "ok"})
+
+
+@blp.route("/readyz", methods=["GET"])
+def readyz():
+    """Readiness: the policy set that is serving, and the last reload's problems if any."""
+    registry = current_app.extensions["policies"]
+    body = {
+        "status": "ready",
+        "policies": {"revision": registry.revision,
+                     "count": sum(len(v) for v in registry.cities().values()),
+                     "loaded_at": registry.loaded_at.isoformat(),
+                     "last_reload_problems": [str(p) for p in registry.last_problems]},
+    }
+    return json_response(body)

@@ -1,0 +1,137 @@
+"""The API's contract objects: one marshmallow schema each, for validation and OpenAPI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Bilingual(Schema):
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class ScoreRequest(Strict):
+    """One application: the city, the date it is scored on, and the applicant's facts."""
+
+    city = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                         metadata={"example": "xian"})
+    as_of = fields.Date(load_default=dt.date.today,
+                        metadata={"description": "Date of scoring; defaults to today."})
+    policy_version = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=64))
+    applicant = fields.Dict(required=True, metadata={
+        "description": "The fields the city's policy declares (GET /v1/policies/{city}).",
+        "example": {"birth_date": "1990-05-01", "residence_permit_since": "2016-03-01",
+                    "criminal_record": [], "local_knowledge_score": 86}})
+    record = fields.Boolean(load_default=True, metadata={
+        "description": "Whether a bureau-keyed score is counted in drift statistics."})
+
+
+class PolicyRef(Schema):
+    city = fields.String()
+    tier = fields.String()
+    version = fields.String()
+    sha256 = fields.String()
+    effective_from = fields.String()
+    effective_to = fields.String(allow_none=True)
+
+
+class Gate(Schema):
+    id = fields.String()
+    passed = fields.Boolean()
+    label = fields.Nested(Bilingual)
+    reason = fields.Nested(Bilingual)
+
+
+class Criterion(Schema):
+    criterion = fields.String()
+    input = fields.Raw(allow_none=True)
+    points = fields.Float()
+    points_exact = fields.String(metadata={"description": "Exact value, e.g. '113/12'."})
+    capped = fields.Boolean()
+    group = fields.String(allow_none=True)
+    label = fields.Nested(Bilingual)
+    rule = fields.String(metadata={"description": "The rule in words (English)."})
+    rule_i18n = fields.Nested(Bilingual)
+
+
+class Note(Schema):
+    code = fields.String()
+    zh = fields.String()
+    en = fields.String()
+
+
+class ScoreResult(Schema):
+    decision_id = fields.String()
+    policy = fields.Nested(PolicyRef)
+    as_of = fields.String()
+    round = fields.Integer(allow_none=True)
+    eligible = fields.Boolean()
+    gates = fields.List(fields.Nested(Gate))
+    total = fields.Float()
+    total_exact = fields.String()
+    threshold = fields.Float()
+    threshold_kind = fields.String()
+    threshold_estimated = fields.Boolean()
+    margin = fields.Float()
+    passes = fields.Boolean()
+    breakdown = fields.List(fields.Nested(Criterion))
+    entitlements = fields.List(fields.String())
+    notes = fields.List(fields.Nested(Note))
+
+
+class Problem(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    code = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    request_id = fields.String(allow_none=True)
+
+
+class BatchResponse(Schema):
+    results = fields.List(fields.Raw(), metadata={
+        "description": "In input order: a score result (see ScoreResult), or, for an item "
+                       "that could not be scored, a problem (see Problem) with its status "
+                       "and field errors."})
+    count = fields.Integer()
+    failed = fields.Integer()
+
+
+class PolicyVersion(Schema):
+    version = fields.String()
+    effective_from = fields.String()
+    effective_to = fields.String(allow_none=True)
+    sha256 = fields.String()
+    published = fields.Boolean()
+    file = fields.String()
+
+
+class CitySummary(Schema):
+    city = fields.String()
+    tier = fields.String()
+    title = fields.Nested(Bilingual)
+    versions = fields.List(fields.Nested(PolicyVersion))
+
+
+class PolicyList(Schema):
+    revision = fields.String()
+    cities = fields.List(fields.Nested(CitySummary))
+
+
+class PolicyQuery(Strict):
+    as_of = fields.Date(load_default=None)
+    version = fields.String(load_default=None)
+
+
+class DiffQuery(Strict):
+    from_ = fields.String(data_key="from", required=True)
+    to = fields.String(required=True)

@@ -1,0 +1,121 @@
+"""POST /v1/score and /v1/score/batch: load, resolve the policy, run the engine, answer."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from service.scoring.engine import score
+
+from .auth import require
+from .errors import ApiError, as_problem, problem_body, webargs_errors
+from .schemas import BatchResponse, Problem, ScoreRequest, ScoreResult
+
+blp = Blueprint("score", __name__, url_prefix="/v1", description="Score applications.")
+batch_blp = Blueprint("batch", __name__, url_prefix="/v1", description="Score many at once.")
+
+NDJSON = ("application/x-ndjson", "application/jsonl", "application/ndjson")
+_request_schema = ScoreRequest()
+
+
+def score_request(body: dict, registry):
+    """A loaded ScoreRequest -> (policy, ScoreResult); raises the domain's errors."""
+    as_of = body["as_of"]
+    policy = registry.resolve(body["city"], as_of, body.get("policy_version"))
+    values = policy.applicant_schema.parse(body["applicant"], as_of)
+    result = score(policy, values, as_of)
+    if body.get("policy_version") and not policy.in_force(as_of):
+        result.notes.append({
+            "code": "version_not_in_force",
+            "zh": f"指定的版本{policy.version}在{as_of.isoformat()}并不施行。",
+            "en": f"The pinned version {policy.version} is not in force on {as_of.isoformat()}.",
+        })
+    return policy, result
+
+
+def json_response(payload, status: int = 200) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                    status=status, mimetype="application/json")
+
+
+@blp.route("/score", methods=["POST"])
+@blp.arguments(ScoreRequest)
+@blp.alt_response(200, schema=ScoreResult, description="The explained score.")
+@blp.alt_response(422, schema=Problem, description="Field-level errors.")
+@require("score", anonymous=True)
+def score_one(body):
+    """Score one application against the policy in force (or the pinned version)."""
+    _, result = score_request(body, current_app.extensions["policies"])
+    return json_response(result.to_dict())
+
+
+def _batch_items() -> list:
+    """The request body as a list of raw items: a JSON array, or NDJSON, one item a line."""
+    limit = current_app.config["MAX_BATCH_ITEMS"]
+    mimetype = request.mimetype
+    raw = request.get_data(cache=False)
+    if mimetype in NDJSON:
+        lines = [line for line in raw.splitlines() if line.strip()]
+        if len(lines) > limit:
+            raise ApiError(413, "batch_too_large", f"A batch holds at most {limit} items; "
+                           f"this one has {len(lines)}.")
+        items = []
+        for number, line in enumerate(lines, 1):
+            try:
+                items.append(json.loads(line))
+            except ValueError:
+                items.append(ApiError(400, "malformed_json", f"Line {number} is not JSON."))
+        return items
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+    if not isinstance(items, list):
+        raise ApiError(422, "invalid_request", "The body must be a JSON array of applications.",
+                       {"body": ["Must be an array."]})
+    if len(items) > limit:
+        raise ApiError(413, "batch_too_large", f"A batch holds at most {limit} items; "
+                       f"this one has {len(items)}.")
+    return items
+
+
+def _score_item(item, registry) -> dict:
+    if isinstance(item, Exception):
+        raise item
+    try:
+        body = _request_schema.load(item) if isinstance(item, dict) else None
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_request", "The item does not fit ScoreRequest.",
+                       webargs_errors({"json": exc.messages})) from None
+    if body is None:
+        raise ApiError(422, "invalid_request", "Each item must be an object.",
+                       {"body": ["Must be an object."]})
+    return score_request(body, registry)[1].to_dict()
+
+
+@batch_blp.route("/score/batch", methods=["POST"])
+@batch_blp.doc(requestBody={"required": True, "content": {
+    "application/json": {"schema": {"type": "array", "maxItems": 10000,
+                                    "items": {"$ref": "#/components/schemas/ScoreRequest"}}},
+    "application/x-ndjson": {"schema": {"type": "string",
+                                        "description": "One ScoreRequest JSON per line."}}}})
+@batch_blp.alt_response(200, schema=BatchResponse, description="Results in input order.")
+@batch_blp.alt_response(413, schema=Problem, description="More than 10,000 items.")
+@require("batch")
+def score_batch():
+    """Score up to 10,000 applications; a bad item gets its own problem, the rest are scored."""
+    registry = current_app.extensions["policies"]
+    results, failed = [], 0
+    for index, item in enumerate(_batch_items()):
+        try:
+            results.append(_score_item(item, registry))
+        except Exception as exc:  # every item answers for itself
+            status, code, detail, errors, extra = as_problem(exc)
+            if status >= 500:
+                current_app.logger.exception("batch item %d failed", index)
+            failed += 1
+            results.append(problem_body(status, code, detail, errors, {**extra, "index": index}))
+    return json_response({"results": results, "count": len(results), "failed": failed})

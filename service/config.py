@@ -1,0 +1,28 @@
+"""Settings from HUKOU_* environment variables, with defaults for the embedded mode."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BUNDLED_POLICIES = str(Path(__file__).resolve().parent.parent / "policies")
+
+
+def from_environment(environ=None) -> dict:
+    """The app's settings; every key can also be passed to create_app(config)."""
+    env = os.environ if environ is None else environ
+    return {
+        "POLICY_DIR": env.get("HUKOU_POLICY_DIR", BUNDLED_POLICIES),
+        "CHECK_PUBLISHED": env.get("HUKOU_CHECK_PUBLISHED", "1") != "0",
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "API_KEYS_FILE": env.get("HUKOU_API_KEYS_FILE") or None,
+        "RATE_LIMIT_ANONYMOUS": env.get("HUKOU_RATE_LIMIT_ANONYMOUS", "60/minute"),
+        "RATE_LIMIT_KEY": env.get("HUKOU_RATE_LIMIT_KEY", "100000/minute"),
+        "RATE_LIMIT_ENABLED": env.get("HUKOU_RATE_LIMIT_ENABLED", "1") != "0",
+        "MAX_CONTENT_LENGTH": int(env.get("HUKOU_MAX_BODY_BYTES", str(32 * 1024 * 1024))),
+        "MAX_BATCH_ITEMS": int(env.get("HUKOU_MAX_BATCH_ITEMS", "10000")),
+        "MAX_JSON_DEPTH": int(env.get("HUKOU_MAX_JSON_DEPTH", "32")),
+        "CORS_ORIGINS": [o for o in env.get("HUKOU_CORS_ORIGINS", "").split(",") if o],
+        "TRUSTED_PROXIES": int(env.get("HUKOU_TRUSTED_PROXIES", "0")),
+        "LOG_LEVEL": env.get("HUKOU_LOG_LEVEL", "INFO"),
+    }

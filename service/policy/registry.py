@@ -1,0 +1,93 @@
+"""The policies being served: resolution by city and date, and atomic reload.
+
+The registry holds one immutable `PolicyDir` at a time. A reload builds a new
+one off to the side and swaps the reference only if every file is valid, so
+a request sees either the old set or the new one, never a mix, and a bad
+directory never replaces a good one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from dataclasses import dataclass
+
+from .errors import PolicyInvalid, PolicyNotFound
+from .loader import PolicyDir, load_policy_dir
+from .model import Policy
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    ok: bool
+    revision: str
+    problems: list
+
+
+def revision_of(policies: PolicyDir) -> str:
+    """One hash naming the whole set: the sorted (city, version, sha256) triples."""
+    triples = sorted(f"{p.city}/{p.version}/{p.sha256}" for p in policies.all())
+    return hashlib.sha256("\n".join(triples).encode()).hexdigest()[:16]
+
+
+class PolicyRegistry:
+    """City + date -> the policy in force; raises PolicyInvalid at start if none is valid."""
+
+    def __init__(self, root: str, *, check_published: bool = True):
+        self.root = root
+        self.check_published = check_published
+        self._lock = threading.Lock()
+        self._set = load_policy_dir(root, check_published=check_published)
+        self.revision = revision_of(self._set)
+        self.loaded_at = dt.datetime.now(dt.timezone.utc)
+        self.last_problems: list = []
+
+    @property
+    def policies(self) -> PolicyDir:
+        return self._set
+
+    def reload(self) -> ReloadOutcome:
+        """Load the directory again; swap only if all of it is valid."""
+        with self._lock:
+            try:
+                fresh = load_policy_dir(self.root, check_published=self.check_published)
+            except PolicyInvalid as exc:
+                self.last_problems = exc.problems
+                return ReloadOutcome(False, self.revision, exc.problems)
+            self._set = fresh
+            self.revision = revision_of(fresh)
+            self.loaded_at = dt.datetime.now(dt.timezone.utc)
+            self.last_problems = []
+            return ReloadOutcome(True, self.revision, [])
+
+    def cities(self) -> dict[str, list[Policy]]:
+        return self._set.cities
+
+    def versions(self, city: str) -> list[Policy]:
+        versions = self._set.cities.get(city)
+        if versions is None:
+            known = ", ".join(sorted(self._set.cities))
+            raise PolicyNotFound("unknown_city", f"No policy for city {city!r}. "
+                                 f"Known cities: {known}.", city=city, versions=[])
+        return versions
+
+    def resolve(self, city: str, on: dt.date, version: str | None = None) -> Policy:
+        """The version pinned, or the one in force on `on`; PolicyNotFound names what exists."""
+        versions = self.versions(city)
+        names = [p.version for p in versions]
+        if version is not None:
+            for policy in versions:
+                if policy.version == version:
+                    return policy
+            raise PolicyNotFound("unknown_version",
+                                 f"City {city!r} has no version {version!r}. "
+                                 f"Versions: {', '.join(names)}.", city=city, versions=names)
+        for policy in versions:
+            if policy.in_force(on):
+                return policy
+        spans = "; ".join(f"{p.version} ({p.effective_from} to {p.effective_to or 'open end'})"
+                          for p in versions)
+        raise PolicyNotFound("not_in_force",
+                             f"No policy of {city!r} is in force on {on.isoformat()}. "
+                             f"Versions: {spans}.", city=city, versions=names, on=on.isoformat())
