@@ -1,0 +1,215 @@
+"""hukou-points: serve; policies validate|diff|hash; score FILE; keys add."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import secrets
+import sys
+from pathlib import Path
+
+from .config import BUNDLED_POLICIES
+
+
+def _policy_dir(args) -> str:
+    import os
+
+    return args.dir or os.environ.get("HUKOU_POLICY_DIR") or BUNDLED_POLICIES
+
+
+def cmd_validate(args) -> int:
+    from .policy.errors import PolicyInvalid
+    from .policy.loader import load_policy_dir
+
+    root = _policy_dir(args)
+    try:
+        found = load_policy_dir(root)
+    except PolicyInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) in {root}", file=sys.stderr)
+        return 1
+    for policy in found.all():
+        print(f"ok  {policy.file}  {policy.sha256}")
+    return 0
+
+
+def _registry(args):
+    from .policy.registry import PolicyRegistry
+
+    return PolicyRegistry(_policy_dir(args), check_published=False)
+
+
+def cmd_diff(args) -> int:
+    from .policy.diff import diff_policies
+
+    registry = _registry(args)
+    today = dt.date.today()
+    old = registry.resolve(args.city, today, args.old)
+    new = registry.resolve(args.city, today, args.new)
+    print(json.dumps(diff_policies(old, new), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_hash(args) -> int:
+    import yaml
+
+    from .policy.loader import PUBLISHED, load_policy_dir
+
+    root = Path(_policy_dir(args))
+    found = load_policy_dir(root, check_published=False)
+    table: dict = {}
+    for policy in found.all():
+        table.setdefault(policy.city, {})[policy.version] = policy.sha256
+        print(f"{policy.city} {policy.version} {policy.sha256}")
+    if args.write:
+        header = ("# SHA-256 of each published policy version's resolved content.\n"
+                  "# A published version is immutable: tests fail if its content changes.\n")
+        text = yaml.safe_dump(table, sort_keys=True, allow_unicode=True)
+        (root / PUBLISHED).write_text(header + text, encoding="utf-8")
+        print(f"wrote {root / PUBLISHED}")
+    return 0
+
+
+def _read_items(path: str) -> list:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        return json.loads(text)
+    if stripped.startswith("{") and "\n{" not in stripped.strip():
+        return [json.loads(text)]
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def cmd_score(args) -> int:
+    from marshmallow import ValidationError
+
+    from .api.schemas import ScoreRequest
+    from .policy.errors import ApplicantInvalid, PolicyNotFound
+    from .scoring.engine import score
+
+    registry = _registry(args)
+    schema = ScoreRequest()
+    failed = 0
+    for index, item in enumerate(_read_items(args.file)):
+        try:
+            body = schema.load(item)
+            policy = registry.resolve(body["city"], body["as_of"], body["policy_version"])
+            values = policy.applicant_schema.parse(body["applicant"], body["as_of"])
+            out = score(policy, values, body["as_of"]).to_dict()
+        except ValidationError as exc:
+            out, failed = {"index": index, "errors": exc.messages}, failed + 1
+        except ApplicantInvalid as exc:
+            out, failed = {"index": index, "errors": exc.errors}, failed + 1
+        except PolicyNotFound as exc:
+            out, failed = {"index": index, "error": str(exc)}, failed + 1
+        print(json.dumps(out, ensure_ascii=False, default=str))
+    return 1 if failed else 0
+
+
+def cmd_keys_add(args) -> int:
+    import os
+
+    import yaml
+
+    from .api.auth import SCOPES, hash_secret
+
+    path = args.file or os.environ.get("HUKOU_API_KEYS_FILE")
+    if not path:
+        print("Give --file or set HUKOU_API_KEYS_FILE.", file=sys.stderr)
+        return 2
+    bad = [s for s in args.scope if s not in SCOPES]
+    if bad:
+        print(f"Unknown scope(s) {bad}; choose from {', '.join(SCOPES)}.", file=sys.stderr)
+        return 2
+    target = Path(path)
+    entries = (yaml.safe_load(target.read_text(encoding="utf-8")) or []) if target.exists() else []
+    if any(e.get("name") == args.name for e in entries):
+        print(f"A key named {args.name!r} exists already.", file=sys.stderr)
+        return 2
+    secret = "hk_" + secrets.token_urlsafe(32)
+    entries.append({"name": args.name, "sha256": hash_secret(secret), "scopes": list(args.scope)})
+    target.write_text(yaml.safe_dump(entries, sort_keys=False), encoding="utf-8")
+    os.chmod(target, 0o600)
+    print(secret)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from . import create_app
+
+    class Embedded(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", 1)
+            self.cfg.set("threads", args.threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return create_app()
+
+    Embedded().run()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hukou-points", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the service (one process, in-process store)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=4)
+    serve.set_defaults(run=cmd_serve)
+
+    pol = sub.add_parser("policies", help="validate, diff and hash policy files")
+    pol_sub = pol.add_subparsers(dest="policies_command", required=True)
+    validate = pol_sub.add_parser("validate", help="print every problem; exit 1 if any")
+    validate.add_argument("dir", nargs="?")
+    validate.set_defaults(run=cmd_validate)
+    diff = pol_sub.add_parser("diff", help="what changed between two versions of a city")
+    diff.add_argument("city")
+    diff.add_argument("old", metavar="FROM")
+    diff.add_argument("new", metavar="TO")
+    diff.add_argument("--dir")
+    diff.set_defaults(run=cmd_diff)
+    digest = pol_sub.add_parser("hash", help="print each version's sha256; --write publishes")
+    digest.add_argument("dir", nargs="?")
+    digest.add_argument("--write", action="store_true",
+                        help="record the hashes in published.yaml (publishing every version)")
+    digest.set_defaults(run=cmd_hash)
+
+    score = sub.add_parser("score", help="score a JSON or NDJSON file offline")
+    score.add_argument("file", help="path, or - for standard input")
+    score.add_argument("--dir")
+    score.set_defaults(run=cmd_score)
+
+    keys = sub.add_parser("keys", help="manage API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    add = keys_sub.add_parser("add", help="print a new secret and store its hash")
+    add.add_argument("name")
+    add.add_argument("--scope", action="append", required=True)
+    add.add_argument("--file")
+    add.set_defaults(run=cmd_keys_add)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except Exception as exc:  # a CLI answers with a message, not a traceback
+        from .policy.errors import PolicyInvalid, PolicyNotFound
+
+        if isinstance(exc, (PolicyInvalid, PolicyNotFound)):
+            print(exc, file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Small policies built in a temporary directory, for tests of single rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+from service.policy.loader import load_policy_dir
+from service.scoring.engine import score
+
+TIER = {
+    "tier": "mega",
+    "title": {"zh": "特大城市", "en": "Megacity"},
+    "population": {"min": 5_000_000, "max": 10_000_000},
+    "source": {"title": "国发〔2014〕51号"},
+    "points_system": "allowed",
+    "defaults": {"fields": {
+        "birth_date": {"type": "date", "label": {"zh": "出生日期", "en": "Date of birth"}},
+        "criminal_record": {"type": "records", "required": False, "default": [],
+                            "label": {"zh": "记录", "en": "Record"},
+                            "kinds": {"criminal": {"zh": "刑事", "en": "Criminal"},
+                                      "administrative_detention": {"zh": "拘留",
+                                                                   "en": "Detention"}}},
+    }},
+}
+
+
+def label(text: str) -> dict:
+    return {"zh": f"{text}（中）", "en": text}
+
+
+def city_doc(**overrides) -> dict:
+    doc = {
+        "city": "testcity", "tier": "mega", "version": "1", "effective_from": "2020-01-01",
+        "source": {"title": "test"}, "title": label("Test city"),
+        "fields": {"n": {"type": "number", "label": label("n"), "unit": "year"}},
+        "criteria": [], "threshold": {"kind": "fixed", "points": 10},
+    }
+    doc.update(overrides)
+    return doc
+
+
+def write_dir(root: Path, cities: list[dict], tier: dict | None = None) -> Path:
+    (root / "tiers").mkdir(parents=True, exist_ok=True)
+    tier = tier or TIER
+    (root / "tiers" / f"{tier['tier']}.yaml").write_text(yaml.safe_dump(tier, allow_unicode=True))
+    for doc in cities:
+        folder = root / "cities" / str(doc.get("city", "testcity"))
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{doc.get('version', '1')}.yaml").write_text(
+            yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    return root
+
+
+def build_policy(tmp_path: Path, **overrides):
+    """Load a one-city policy made of `city_doc(**overrides)`."""
+    root = write_dir(tmp_path / "policies", [city_doc(**overrides)])
+    return load_policy_dir(root).cities["testcity"][0]
+
+
+def score_values(policy, applicant: dict, as_of: dt.date = dt.date(2024, 6, 30)):
+    """Parse and score, as the API does."""
+    return score(policy, policy.applicant_schema.parse(applicant, as_of), as_of)
