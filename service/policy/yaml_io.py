@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 
@@ -13,11 +15,16 @@ class _StrictLoader(yaml.SafeLoader):
     pass
 
 
-# Dates are parsed on purpose by the schema, never guessed by YAML.
+# Dates are parsed on purpose by the schema, never guessed by YAML; and only
+# true/false are booleans (YAML 1.2), so a key `on:` or a value `no` stays a string.
+_GUESSED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool"}
 _StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _GUESSED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"))
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict:

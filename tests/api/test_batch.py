@@ -1,0 +1,50 @@
+"""POST /v1/score/batch: JSON array or NDJSON, input order, per-item problems, limits."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import bearer
+from test_score_status import assert_problem, body
+
+
+def test_json_array_in_order_with_a_bad_item_answering_for_itself(client):
+    items = [body(), body(city="atlantis"), body(applicant={"criminal_record": []}), body()]
+    resp = client.post("/v1/score/batch", json=items, headers=bearer("bureau"))
+    assert resp.status_code == 200
+    out = resp.get_json()
+    assert out["count"] == 4 and out["failed"] == 2
+    first, unknown, missing, last = out["results"]
+    assert first["total"] == last["total"] and first["decision_id"] == last["decision_id"]
+    assert unknown["status"] == 404 and unknown["index"] == 1
+    assert missing["status"] == 422 and "applicant.birth_date" in missing["errors"]
+
+
+def test_ndjson(client):
+    lines = "\n".join(json.dumps(b) for b in [body(), body(as_of="2026-01-01")]) + "\n{oops\n"
+    resp = client.post("/v1/score/batch", data=lines, content_type="application/x-ndjson",
+                       headers=bearer("bureau"))
+    results = resp.get_json()["results"]
+    assert [r.get("status") for r in results] == [None, None, 400]
+    assert results[0]["as_of"] == "2026-11-22" and results[1]["as_of"] == "2026-01-01"
+
+
+def test_same_result_as_single_scoring(client):
+    single = client.post("/v1/score", json=body(), headers=bearer("bureau")).get_json()
+    batch = client.post("/v1/score/batch", json=[body()], headers=bearer("bureau")).get_json()
+    assert batch["results"][0] == single
+
+
+def test_more_than_10000_items_is_413(client):
+    resp = client.post("/v1/score/batch", json=[{}] * 10_001, headers=bearer("bureau"))
+    assert assert_problem(resp, 413)["code"] == "batch_too_large"
+
+
+def test_needs_a_key_with_the_batch_scope(client):
+    assert_problem(client.post("/v1/score/batch", json=[body()]), 401)
+    assert_problem(client.post("/v1/score/batch", json=[body()], headers=bearer("scorer")), 403)
+
+
+def test_body_that_is_not_an_array(client):
+    resp = client.post("/v1/score/batch", json=body(), headers=bearer("bureau"))
+    assert_problem(resp, 422)
