@@ -50,7 +50,9 @@ class StrictNumber(fields.Field):
             raise self.make_error("invalid")
         if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
             raise self.make_error("invalid")
-        return value if isinstance(value, int) else Decimal(repr(value))
+        if isinstance(value, int) or value.is_integer():
+            return int(value)
+        return Decimal(repr(value))
 
 
 class StrictBoolean(fields.Field):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from typing import Any
 
@@ -49,9 +50,9 @@ class Policy:
     applicant_schema: Any = None
     extras: dict = field(default_factory=dict)
 
-    @property
+    @cached_property
     def ref(self) -> dict:
-        """The short identity every result carries."""
+        """The short identity every result carries (shared: do not mutate)."""
         return {
             "city": self.city,
             "tier": self.tier,

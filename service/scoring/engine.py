@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -21,8 +20,8 @@ from .dates import reference_date
 from .facts import compile_facts
 from .gates import compile_gate
 from .kinds import KINDS
-from .points import common_denominator, exact_text, round_ticks
-from .result import CriterionScore, GateResult, ScoreResult
+from .points import common_denominator
+from .result import Scale, ScoreResult
 
 
 @dataclass(frozen=True)
@@ -37,9 +36,7 @@ class CompiledCriterion:
 
 @dataclass(frozen=True)
 class CompiledPolicy:
-    denominator: int
-    places: int
-    mode: str
+    scale: Scale
     reference_dates: tuple
     facts: tuple
     gates: tuple
@@ -48,6 +45,7 @@ class CompiledPolicy:
     threshold: dict
     cutoffs: tuple
     entitlements: tuple
+    encoders: tuple
 
 
 def _ticks(amount, denominator: int):
@@ -73,12 +71,12 @@ def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
     threshold = loaded["threshold"]
     cutoffs = tuple(sorted((year, points) for year, points in (threshold["cutoffs"] or {}).items()))
     return CompiledPolicy(
-        denominator=denominator,
-        places=loaded["rounding"]["places"], mode=loaded["rounding"]["mode"],
+        scale=Scale(denominator, loaded["rounding"]["places"], loaded["rounding"]["mode"]),
         reference_dates=tuple(loaded["reference_dates"].items()),
         facts=tuple(compile_facts(loaded["facts"])),
         gates=gates, criteria=criteria, groups=groups, threshold=threshold, cutoffs=cutoffs,
         entitlements=tuple((e["id"], e["min_points"]) for e in loaded["entitlements"]),
+        encoders=_encoders(policy),
     )
 
 
@@ -96,16 +94,38 @@ def threshold_on(policy: Policy, as_of: dt.date) -> tuple[Decimal, bool, int | N
     return published[chosen], True, year
 
 
-def _json_default(value):
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+def _number_text(value) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return str(value.normalize()) if value != int(value) else str(int(value))
+
+
+def _records_text(records) -> str:
+    return "[" + ",".join(f'["{r["date"].isoformat()}","{r["kind"]}"]' for r in records) + "]"
+
+
+ENCODERS = {
+    "date": lambda v: v.isoformat(),
+    "integer": str,
+    "number": _number_text,
+    "boolean": lambda v: "true" if v else "false",
+    "enum": str,  # enum values are [a-z0-9_] identifiers: nothing to escape
+    "records": _records_text,
+}
+
+
+def _encoders(policy: Policy) -> tuple:
+    """One canonical text encoder per field the policy reads, chosen by its type."""
+    return tuple((name, ENCODERS[policy.fields[name].type]) for name in policy.reads)
 
 
 def decision_id(policy: Policy, values: dict, as_of: dt.date) -> str:
     """Deterministic: the policy hash, the date and the canonical values the policy reads."""
-    canonical = json.dumps([values[name] for name in policy.reads], default=_json_default,
-                           sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(f"{policy.sha256}|{as_of.isoformat()}|{canonical}".encode())
-    return digest.hexdigest()[:32]
+    parts = [policy.sha256, as_of.isoformat()]
+    for name, encode in policy.compiled.encoders:
+        value = values[name]
+        parts.append("null" if value is None else encode(value))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def _apply_group_caps(compiled: CompiledPolicy, ticks: list, capped: list) -> None:
@@ -136,33 +156,27 @@ def score(policy: Policy, values: dict, as_of: dt.date) -> ScoreResult:
     for name, derive in compiled.facts:
         values[name] = derive(values, dates)
 
-    gates = [GateResult(gate_id, check(values), label, reason)
-             for gate_id, check, label, reason in compiled.gates]
-    eligible = all(g.passed for g in gates)
+    gates = [(gate, gate[1](values)) for gate in compiled.gates]
+    eligible = all(passed for _, passed in gates)
 
     ticks, capped, shown = [], [], []
     for criterion in compiled.criteria:
         points, value = criterion.evaluate(values)
         cap = criterion.cap
-        was_capped = cap is not None and abs(points) > cap
-        if was_capped:
+        if cap is not None and (points > cap or -points > cap):
             points = cap if points > 0 else -cap
+            capped.append(True)
+        else:
+            capped.append(False)
         ticks.append(points)
-        capped.append(was_capped)
         shown.append(value)
     if compiled.groups:
         _apply_group_caps(compiled, ticks, capped)
 
-    denominator, places, mode = compiled.denominator, compiled.places, compiled.mode
     total_ticks = sum(ticks)
-    total = round_ticks(total_ticks, denominator, places, mode)
+    scale = compiled.scale
+    total = scale.points(total_ticks)
     threshold, estimated, round_year = threshold_on(policy, as_of)
-    passes = eligible and total >= threshold
-    breakdown = [
-        CriterionScore(c.id, shown[i], round_ticks(ticks[i], denominator, places, mode),
-                       ticks[i], denominator, capped[i], c.label, c.rule, c.group)
-        for i, c in enumerate(compiled.criteria)
-    ]
     notes = []
     if estimated:
         notes.append({
@@ -172,13 +186,10 @@ def score(policy: Policy, values: dict, as_of: dt.date) -> ScoreResult:
                   f"published cutoff, {threshold}, is used as an estimate.",
         })
     return ScoreResult(
-        decision_id=decision_id(policy, values, as_of),
-        policy=policy.ref, as_of=as_of.isoformat(), round=round_year,
-        eligible=eligible, gates=gates,
-        total=total, total_exact=exact_text(Fraction(total_ticks) / denominator),
-        threshold=threshold, threshold_kind=compiled.threshold["kind"],
-        threshold_estimated=estimated, margin=total - threshold, passes=passes,
-        breakdown=breakdown,
+        decision_id=decision_id(policy, values, as_of), policy=policy.ref,
+        as_of=as_of.isoformat(), round=round_year, eligible=eligible, gates=gates,
+        total=total, total_ticks=total_ticks, scale=scale, threshold=threshold,
+        threshold_kind=compiled.threshold["kind"], threshold_estimated=estimated,
+        passes=eligible and total >= threshold,
         entitlements=[e for e, least in compiled.entitlements if eligible and total >= least],
-        notes=notes,
-    )
+        notes=notes, criteria=compiled.criteria, ticks=ticks, capped=capped, shown=shown)

@@ -1,26 +1,53 @@
-"""The score result: what the engine returns and how it reads as JSON."""
+"""The score result: what the engine returns and how it reads as JSON.
+
+The engine fills in exact integer ticks; rounded points, the exact text and
+the per-criterion breakdown objects are built when first asked for, so a
+caller that only needs the total pays only for the total.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from .points import exact_text
+from .points import exact_text, round_ticks
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """How ticks become points: 1/denominator each, rounded to places by mode."""
+
+    denominator: int
+    places: int
+    mode: str
+
+    def points(self, ticks) -> Decimal:
+        return round_ticks(ticks, self.denominator, self.places, self.mode)
+
+    def exact(self, ticks) -> str:
+        return exact_text(Fraction(ticks) / self.denominator)
 
 
 @dataclass(slots=True)
 class CriterionScore:
     criterion: str
     input: Any
-    points: Decimal
     ticks: Any
-    denominator: int
     capped: bool
     label: dict
     rule: dict
-    group: str | None = None
+    group: str | None
+    scale: Scale
+
+    @property
+    def points(self) -> Decimal:
+        return self.scale.points(self.ticks)
+
+    @property
+    def points_exact(self) -> str:
+        return self.scale.exact(self.ticks)
 
 
 @dataclass(slots=True)
@@ -31,24 +58,50 @@ class GateResult:
     reason: dict
 
 
-@dataclass(slots=True)
 class ScoreResult:
-    decision_id: str
-    policy: dict
-    as_of: str
-    round: int | None
-    eligible: bool
-    gates: list[GateResult]
-    total: Decimal
-    total_exact: str
-    threshold: Decimal
-    threshold_kind: str
-    threshold_estimated: bool
-    margin: Decimal
-    passes: bool
-    breakdown: list[CriterionScore]
-    entitlements: list[str]
-    notes: list[dict] = field(default_factory=list)
+    """One application's score: eligibility, total, threshold, breakdown, decision id."""
+
+    __slots__ = ("decision_id", "policy", "as_of", "round", "eligible", "gate_results",
+                 "total", "total_ticks", "scale", "threshold", "threshold_kind",
+                 "threshold_estimated", "passes", "entitlements", "notes", "_criteria",
+                 "_ticks", "_capped", "_shown", "_breakdown", "_gates")
+
+    def __init__(self, *, decision_id, policy, as_of, round, eligible, gates, total,
+                 total_ticks, scale, threshold, threshold_kind, threshold_estimated, passes,
+                 entitlements, notes, criteria, ticks, capped, shown):
+        self.decision_id, self.policy, self.as_of, self.round = decision_id, policy, as_of, round
+        self.eligible, self._gates, self.total, self.total_ticks = eligible, gates, total, \
+            total_ticks
+        self.scale, self.threshold, self.threshold_kind = scale, threshold, threshold_kind
+        self.threshold_estimated, self.passes = threshold_estimated, passes
+        self.entitlements, self.notes = entitlements, notes
+        self._criteria, self._ticks, self._capped, self._shown = criteria, ticks, capped, shown
+        self._breakdown = None
+        self.gate_results = None
+
+    @property
+    def margin(self) -> Decimal:
+        return self.total - self.threshold
+
+    @property
+    def total_exact(self) -> str:
+        return self.scale.exact(self.total_ticks)
+
+    @property
+    def gates(self) -> list[GateResult]:
+        if self.gate_results is None:
+            self.gate_results = [GateResult(g[0], passed, g[2], g[3])
+                                 for g, passed in self._gates]
+        return self.gate_results
+
+    @property
+    def breakdown(self) -> list[CriterionScore]:
+        if self._breakdown is None:
+            self._breakdown = [
+                CriterionScore(c.id, self._shown[i], self._ticks[i], self._capped[i], c.label,
+                               c.rule, c.group, self.scale)
+                for i, c in enumerate(self._criteria)]
+        return self._breakdown
 
     def points_of(self, criterion: str) -> Decimal:
         for item in self.breakdown:
@@ -75,7 +128,7 @@ class ScoreResult:
             "passes": self.passes,
             "breakdown": [
                 {"criterion": b.criterion, "input": plain(b.input), "points": float(b.points),
-                 "points_exact": exact_text(Fraction(b.ticks, b.denominator)), "capped": b.capped, "group": b.group,
+                 "points_exact": b.points_exact, "capped": b.capped, "group": b.group,
                  "label": b.label, "rule": b.rule["en"], "rule_i18n": b.rule}
                 for b in self.breakdown
             ],

@@ -81,7 +81,7 @@ def run(policy, applicant, as_of=AS_OF):
 
 
 def check_sum_and_caps(policy, result):
-    exact = sum(Fraction(b.ticks, b.denominator) for b in result.breakdown)
+    exact = sum(Fraction(b.ticks) / b.scale.denominator for b in result.breakdown)
     assert Fraction(result.total_exact) == exact
     assert abs(result.total - Decimal(exact.numerator) / Decimal(exact.denominator)) \
         <= Decimal("0.005")
