@@ -114,13 +114,17 @@ def _check_facts(doc: dict, types: dict) -> list:
     return out
 
 
-def _reads_ok(where: str, names, types: dict, wanted=None) -> list:
+def _reads_ok(where: str, names, types: dict, wanted=None, specs: dict | None = None) -> list:
     out = []
     for name in names:
+        spec = (specs or {}).get(name)
         if name not in types:
             out.append((where, f"Reads undeclared field or fact {name!r}."))
         elif wanted and types[name] not in wanted:
             out.append((where, f"{name!r} is a {types[name]}; this needs {' or '.join(wanted)}."))
+        elif wanted and spec and not spec["required"] and spec["default"] is None:
+            out.append((where, f"{name!r} is optional with no default; give it a `default` "
+                        "so this always has a value."))
     return out
 
 
@@ -132,7 +136,7 @@ def _check_gates(doc: dict, types: dict) -> list:
             out.append((f"{where}.id", f"Duplicate gate id {gate['id']!r}."))
         seen.add(gate["id"])
         wanted = ("boolean",) if gate["kind"] == "flag" else NUMERIC
-        out += _reads_ok(f"{where}.input", [gate["input"]], types, wanted)
+        out += _reads_ok(f"{where}.input", [gate["input"]], types, wanted, doc["fields_"])
         for side in ("min", "max"):
             bound = gate.get(side)
             if not bound or "by" not in bound:
@@ -171,7 +175,7 @@ def _check_criterion(where: str, c: dict, doc: dict, types: dict) -> list:
                 out += _check_when(f"{where}.rows.{j}", row["when"], specs)
         return out
     wanted = ("boolean",) if kind == "flag" else NUMERIC
-    out += _reads_ok(f"{where}.input", [c["input"]], types, wanted)
+    out += _reads_ok(f"{where}.input", [c["input"]], types, wanted, specs)
     bound = c.get("max_units")
     if bound and "fact" in bound and bound["fact"] not in doc["facts"]:
         out.append((f"{where}.max_units.fact", f"Unknown fact {bound['fact']!r}."))

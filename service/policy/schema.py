@@ -68,8 +68,6 @@ class FieldSpec(StrictSchema):
         if (data["min"] is not None and data["max"] is not None
                 and data["min"] > data["max"]):
             raise ValidationError("`min` is above `max`.", "max")
-        if not data["required"] and data["default"] is None and kind in ("integer", "number"):
-            raise ValidationError("An optional number needs a `default`.", "default")
 
 
 class Window(StrictSchema):
