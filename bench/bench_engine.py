@@ -20,6 +20,7 @@ from service.policy.loader import load_policy_dir  # noqa: E402
 from service.scoring.engine import score  # noqa: E402
 
 N = 20_000
+ROUNDS = 7
 
 
 def main() -> bool:
@@ -29,13 +30,13 @@ def main() -> bool:
     as_of = dt.date.fromisoformat(requests[0]["as_of"])
     parsed = [policy.applicant_schema.parse(r["applicant"], as_of) for r in requests]
 
-    start = time.perf_counter()
-    for applicant in requests:
-        hashlib.sha256(json.dumps(applicant["applicant"], sort_keys=True).encode()).hexdigest()
-    baseline = N / (time.perf_counter() - start)
-
-    best = 0.0
-    for _ in range(3):
+    # Best of several interleaved rounds: the machine is shared, the best is the least disturbed.
+    best = baseline = 0.0
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for applicant in requests:
+            hashlib.sha256(json.dumps(applicant["applicant"], sort_keys=True).encode()).digest()
+        baseline = max(baseline, N / (time.perf_counter() - start))
         start = time.perf_counter()
         for values in parsed:
             score(policy, values, as_of)

@@ -17,6 +17,13 @@ class CompileContext:
     fields: dict[str, FieldSpec]
     facts: dict
 
+    def type_of(self, name: str) -> str | None:
+        """The field's type, or 'integer' for counting facts and 'number' for lookups."""
+        if name in self.fields:
+            return self.fields[name].type
+        kind = self.facts.get(name, {}).get("kind")
+        return None if kind is None else ("number" if kind == "lookup" else "integer")
+
     def unit_of(self, name: str) -> str | None:
         if name in self.fields:
             return self.fields[name].unit

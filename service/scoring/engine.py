@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from operator import itemgetter
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -27,8 +28,10 @@ from .result import Scale, ScoreResult
 @dataclass(frozen=True)
 class CompiledCriterion:
     id: str
-    evaluate: object
-    cap: object  # ticks, or None
+    raw: object      # values -> ticks before any cap
+    points: object   # values -> ticks with the criterion's own cap applied
+    shown: object    # values -> the input as the breakdown shows it
+    cap: object      # ticks, or None
     group: str | None
     label: dict
     rule: dict
@@ -38,19 +41,92 @@ class CompiledCriterion:
 class CompiledPolicy:
     scale: Scale
     reference_dates: tuple
+    dates_on: object
     facts: tuple
     gates: tuple
+    gate_checks: tuple
     criteria: tuple
-    groups: dict
+    evaluators: tuple
+    groups: tuple      # (cap ticks, member indexes) per group
     threshold: dict
-    cutoffs: tuple
+    threshold_for: object
     entitlements: tuple
-    encoders: tuple
+    simple_reads: tuple
+    other_reads: tuple
 
 
 def _ticks(amount, denominator: int):
     ticks = Fraction(amount) * denominator
     return int(ticks) if ticks.denominator == 1 else ticks
+
+
+def _with_cap(raw, cap):
+    if cap is None:
+        return raw
+
+    def capped(values):
+        ticks = raw(values)
+        return cap if ticks > cap else (-cap if ticks < -cap else ticks)
+
+    return capped
+
+
+def _cap_can_bind(c: dict) -> bool:
+    kind = KINDS[c["kind"]]
+    bounded = kind.BOUNDED if kind.BOUNDED is not None else kind.bounded(c)
+    return not bounded or max(abs(a) for a in kind.amounts(c)) > c["cap"]
+
+
+def _criterion(c: dict, ctx: CompileContext) -> CompiledCriterion:
+    kind = KINDS[c["kind"]]
+    raw = kind.compile(c, ctx)
+    cap = None if c["cap"] is None else _ticks(c["cap"], ctx.denominator)
+    points = _with_cap(raw, cap) if cap is not None and _cap_can_bind(c) else raw
+    return CompiledCriterion(c["id"], raw, points, kind.shown(c), cap, c["group"],
+                             c["label"], kind.rule(c, ctx))
+
+
+def _dates_rule(rules: tuple):
+    """as_of -> {name: date} for `as_of` and the policy's reference dates (remembered)."""
+    memo: dict = {}
+
+    def dates_on(as_of):
+        found = memo.get(as_of)
+        if found is None:
+            found = {"as_of": as_of, **{n: reference_date(as_of, r) for n, r in rules}}
+            if len(memo) < 4096:
+                memo[as_of] = found
+        return found
+
+    return dates_on
+
+
+def _threshold_rule(threshold: dict):
+    """as_of -> (threshold, estimated, round year): fixed, or a quota round's cutoff."""
+    if threshold["kind"] == "fixed":
+        fixed = (threshold["points"], False, None, [])
+        return lambda as_of: fixed
+    cutoffs = dict(threshold["cutoffs"])
+    years = sorted(cutoffs)
+    rounds: dict = {}
+
+    def for_round(as_of):
+        year = as_of.year
+        found = rounds.get(year)
+        if found is None:
+            if year in cutoffs:
+                found = (cutoffs[year], False, year, [])
+            else:
+                earlier = [y for y in years if y < year]
+                points = cutoffs[earlier[-1] if earlier else years[0]]
+                found = (points, True, year, [estimate_note(points, year)])
+            rounds[year] = found
+        return found
+
+    return for_round
+
+
+SIMPLE = ("integer", "enum", "boolean")
 
 
 def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
@@ -60,38 +136,33 @@ def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
     amounts += [g["cap"] for g in loaded["groups"]]
     denominator = common_denominator(amounts)
     ctx = CompileContext(denominator, policy.fields, loaded["facts"])
-    criteria = tuple(
-        CompiledCriterion(
-            id=c["id"], evaluate=KINDS[c["kind"]].compile(c, ctx),
-            cap=None if c["cap"] is None else _ticks(c["cap"], denominator),
-            group=c["group"], label=c["label"], rule=KINDS[c["kind"]].rule(c, ctx))
-        for c in loaded["criteria"])
+    criteria = tuple(_criterion(c, ctx) for c in loaded["criteria"])
     gates = tuple((g["id"], compile_gate(g), g["label"], g["reason"]) for g in loaded["gates"])
-    groups = {g["id"]: _ticks(g["cap"], denominator) for g in loaded["groups"]}
-    threshold = loaded["threshold"]
-    cutoffs = tuple(sorted((year, points) for year, points in (threshold["cutoffs"] or {}).items()))
+    groups = tuple(
+        (_ticks(g["cap"], denominator),
+         tuple(i for i, c in enumerate(criteria) if c.group == g["id"]))
+        for g in loaded["groups"])
+    types = {name: policy.fields[name].type for name in policy.reads}
+    simple = tuple(n for n in policy.reads if types[n] in SIMPLE)
     return CompiledPolicy(
         scale=Scale(denominator, loaded["rounding"]["places"], loaded["rounding"]["mode"]),
         reference_dates=tuple(loaded["reference_dates"].items()),
+        dates_on=_dates_rule(tuple(loaded["reference_dates"].items())),
         facts=tuple(compile_facts(loaded["facts"])),
-        gates=gates, criteria=criteria, groups=groups, threshold=threshold, cutoffs=cutoffs,
+        gates=gates, gate_checks=tuple(g[1] for g in gates),
+        criteria=criteria, evaluators=tuple(c.points for c in criteria), groups=groups,
+        threshold=loaded["threshold"], threshold_for=_threshold_rule(loaded["threshold"]),
         entitlements=tuple((e["id"], e["min_points"]) for e in loaded["entitlements"]),
-        encoders=_encoders(policy),
+        simple_reads=itemgetter(*simple) if len(simple) > 1 else (
+            (lambda values: (values[simple[0]],)) if simple else (lambda values: ())),
+        other_reads=tuple((n, ENCODERS[types[n]]) for n in policy.reads
+                          if types[n] not in SIMPLE),
     )
 
 
 def threshold_on(policy: Policy, as_of: dt.date) -> tuple[Decimal, bool, int | None]:
     """(threshold, estimated, round year) for an application dated as_of."""
-    compiled = policy.compiled
-    if compiled.threshold["kind"] == "fixed":
-        return compiled.threshold["points"], False, None
-    year = as_of.year
-    published = dict(compiled.cutoffs)
-    if year in published:
-        return published[year], False, year
-    earlier = [y for y, _ in compiled.cutoffs if y < year]
-    chosen = max(earlier) if earlier else compiled.cutoffs[0][0]
-    return published[chosen], True, year
+    return policy.compiled.threshold_for(as_of)[:3]
 
 
 def _number_text(value) -> str:
@@ -106,90 +177,68 @@ def _records_text(records) -> str:
 
 ENCODERS = {
     "date": lambda v: v.isoformat(),
-    "integer": str,
     "number": _number_text,
-    "boolean": lambda v: "true" if v else "false",
-    "enum": str,  # enum values are [a-z0-9_] identifiers: nothing to escape
     "records": _records_text,
 }
 
 
-def _encoders(policy: Policy) -> tuple:
-    """One canonical text encoder per field the policy reads, chosen by its type."""
-    return tuple((name, ENCODERS[policy.fields[name].type]) for name in policy.reads)
-
-
 def decision_id(policy: Policy, values: dict, as_of: dt.date) -> str:
-    """Deterministic: the policy hash, the date and the canonical values the policy reads."""
-    parts = [policy.sha256, as_of.isoformat()]
-    for name, encode in policy.compiled.encoders:
+    """Deterministic: the policy hash, the date and the canonical values the policy reads.
+
+    Integers, enum values and booleans are written as Python's repr of their tuple; dates
+    as ISO dates, numbers without trailing zeros, records as [date, kind] pairs.
+    """
+    compiled = policy.compiled
+    parts = [policy.sha256, as_of.isoformat(), repr(compiled.simple_reads(values))]
+    for name, encode in compiled.other_reads:
         value = values[name]
-        parts.append("null" if value is None else encode(value))
+        parts.append("None" if value is None else encode(value))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
-def _apply_group_caps(compiled: CompiledPolicy, ticks: list, capped: list) -> None:
-    for group, cap in compiled.groups.items():
-        members = [i for i, c in enumerate(compiled.criteria) if c.group == group]
+def apply_group_caps(groups: tuple, ticks: list) -> None:
+    """Bound each group's sum; the excess comes off the members from the last one back."""
+    for cap, members in groups:
         total = sum(ticks[i] for i in members)
-        if abs(total) <= cap:
+        if -cap <= total <= cap:
             continue
         sign = 1 if total > 0 else -1
         excess = abs(total) - cap
         for i in reversed(members):
             take = min(excess, max(sign * ticks[i], 0))
-            if take:
-                ticks[i] -= sign * take
-                capped[i] = True
-                excess -= take
+            ticks[i] -= sign * take
+            excess -= take
             if not excess:
                 break
+
+
+def estimate_note(threshold, round_year) -> dict:
+    return {
+        "code": "threshold_estimated",
+        "zh": f"{round_year}年度的落户分值尚未公布，按最近一次公布的分值{threshold}估算。",
+        "en": f"The cutoff of the {round_year} round is not published yet; the latest "
+              f"published cutoff, {threshold}, is used as an estimate.",
+    }
 
 
 def score(policy: Policy, values: dict, as_of: dt.date) -> ScoreResult:
     """Score one application whose values the policy's applicant parser produced."""
     compiled: CompiledPolicy = policy.compiled
     values = dict(values)
-    dates = {"as_of": as_of}
-    for name, rule in compiled.reference_dates:
-        dates[name] = reference_date(as_of, rule)
+    dates = compiled.dates_on(as_of)
     for name, derive in compiled.facts:
         values[name] = derive(values, dates)
-
-    gates = [(gate, gate[1](values)) for gate in compiled.gates]
-    eligible = all(passed for _, passed in gates)
-
-    ticks, capped, shown = [], [], []
-    for criterion in compiled.criteria:
-        points, value = criterion.evaluate(values)
-        cap = criterion.cap
-        if cap is not None and (points > cap or -points > cap):
-            points = cap if points > 0 else -cap
-            capped.append(True)
-        else:
-            capped.append(False)
-        ticks.append(points)
-        shown.append(value)
+    passed = [check(values) for check in compiled.gate_checks]
+    eligible = all(passed)
+    ticks = [evaluate(values) for evaluate in compiled.evaluators]
     if compiled.groups:
-        _apply_group_caps(compiled, ticks, capped)
-
+        apply_group_caps(compiled.groups, ticks)
     total_ticks = sum(ticks)
-    scale = compiled.scale
-    total = scale.points(total_ticks)
-    threshold, estimated, round_year = threshold_on(policy, as_of)
-    notes = []
-    if estimated:
-        notes.append({
-            "code": "threshold_estimated",
-            "zh": f"{round_year}年度的落户分值尚未公布，按最近一次公布的分值{threshold}估算。",
-            "en": f"The cutoff of the {round_year} round is not published yet; the latest "
-                  f"published cutoff, {threshold}, is used as an estimate.",
-        })
+    total = compiled.scale.points(total_ticks)
+    threshold, estimated, round_year, notes = compiled.threshold_for(as_of)
     return ScoreResult(
-        decision_id=decision_id(policy, values, as_of), policy=policy.ref,
-        as_of=as_of.isoformat(), round=round_year, eligible=eligible, gates=gates,
-        total=total, total_ticks=total_ticks, scale=scale, threshold=threshold,
-        threshold_kind=compiled.threshold["kind"], threshold_estimated=estimated,
-        passes=eligible and total >= threshold,
-        entitlements=[e for e, least in compiled.entitlements if eligible and total >= least],
-        notes=notes, criteria=compiled.criteria, ticks=ticks, capped=capped, shown=shown)
+        policy, values, as_of, decision_id(policy, values, as_of), round_year, eligible,
+        passed, ticks, total_ticks, total, threshold, estimated,
+        eligible and total >= threshold,
+        [e for e, least in compiled.entitlements if eligible and total >= least],
+        list(notes))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from service.scoring.kinds.lookup import key_of
+from service.scoring.kinds.lookup import first_match, key_of
 
 from .dates import completed_months, completed_years, shift_years
 
@@ -18,6 +18,8 @@ def _count(spec: dict, name: str):
     window = spec["within"]
 
     def count(values, dates):
+        if not values[source]:
+            return 0
         day = dates[on]
         if window is None:
             return sum(1 for r in values[source] if r["kind"] in kinds and r["date"] <= day)
@@ -35,15 +37,9 @@ def _count(spec: dict, name: str):
 def _lookup(spec: dict, name: str):
     rows = [(tuple((n, key_of(v)) for n, v in row["when"].items()), _number(row["value"]))
             for row in spec["rows"]]
-    default = _number(spec["default"])
-
-    def lookup(values, dates):
-        for conditions, value in rows:
-            if all(key_of(values[n]) == k for n, k in conditions):
-                return value
-        return default
-
-    return lookup
+    names = list(dict.fromkeys(n for row in spec["rows"] for n in row["when"]))
+    match = first_match(names, rows, _number(spec["default"]))
+    return lambda values, dates: match(values)
 
 
 def _since(measure):

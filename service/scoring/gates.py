@@ -26,6 +26,15 @@ def compile_gate(gate: dict):
     if gate["kind"] == "flag":
         expected = gate["expect"]
         return lambda values: values[name] is expected
+    constant = [b is None or "by" not in b for b in (gate["min"], gate["max"])]
+    if all(constant):
+        lo = None if gate["min"] is None else _number(gate["min"]["value"])
+        hi = None if gate["max"] is None else _number(gate["max"]["value"])
+        if hi is None:
+            return lambda values: values[name] >= lo
+        if lo is None:
+            return lambda values: values[name] <= hi
+        return lambda values: lo <= values[name] <= hi
     low, high = _bound(gate["min"]), _bound(gate["max"])
 
     def in_range(values):

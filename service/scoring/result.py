@@ -1,8 +1,8 @@
 """The score result: what the engine returns and how it reads as JSON.
 
-The engine fills in exact integer ticks; rounded points, the exact text and
-the per-criterion breakdown objects are built when first asked for, so a
-caller that only needs the total pays only for the total.
+The engine fills in exact integer ticks; rounded points, the exact text,
+gate and breakdown objects are built when first asked for, so a caller that
+only needs the total pays only for the total.
 """
 
 from __future__ import annotations
@@ -61,23 +61,35 @@ class GateResult:
 class ScoreResult:
     """One application's score: eligibility, total, threshold, breakdown, decision id."""
 
-    __slots__ = ("decision_id", "policy", "as_of", "round", "eligible", "gate_results",
-                 "total", "total_ticks", "scale", "threshold", "threshold_kind",
-                 "threshold_estimated", "passes", "entitlements", "notes", "_criteria",
-                 "_ticks", "_capped", "_shown", "_breakdown", "_gates")
+    __slots__ = ("policy_obj", "values", "as_of_date", "decision_id", "round", "eligible",
+                 "passed", "ticks", "total_ticks", "total", "threshold", "threshold_estimated",
+                 "passes", "entitlements", "notes", "_breakdown", "_gates")
 
-    def __init__(self, *, decision_id, policy, as_of, round, eligible, gates, total,
-                 total_ticks, scale, threshold, threshold_kind, threshold_estimated, passes,
-                 entitlements, notes, criteria, ticks, capped, shown):
-        self.decision_id, self.policy, self.as_of, self.round = decision_id, policy, as_of, round
-        self.eligible, self._gates, self.total, self.total_ticks = eligible, gates, total, \
-            total_ticks
-        self.scale, self.threshold, self.threshold_kind = scale, threshold, threshold_kind
-        self.threshold_estimated, self.passes = threshold_estimated, passes
+    def __init__(self, policy, values, as_of, decision_id, round_year, eligible, passed, ticks,
+                 total_ticks, total, threshold, estimated, passes, entitlements, notes):
+        self.policy_obj, self.values, self.as_of_date = policy, values, as_of
+        self.decision_id, self.round, self.eligible, self.passed = decision_id, round_year, \
+            eligible, passed
+        self.ticks, self.total_ticks, self.total = ticks, total_ticks, total
+        self.threshold, self.threshold_estimated, self.passes = threshold, estimated, passes
         self.entitlements, self.notes = entitlements, notes
-        self._criteria, self._ticks, self._capped, self._shown = criteria, ticks, capped, shown
-        self._breakdown = None
-        self.gate_results = None
+        self._breakdown = self._gates = None
+
+    @property
+    def policy(self) -> dict:
+        return self.policy_obj.ref
+
+    @property
+    def as_of(self) -> str:
+        return self.as_of_date.isoformat()
+
+    @property
+    def scale(self) -> Scale:
+        return self.policy_obj.compiled.scale
+
+    @property
+    def threshold_kind(self) -> str:
+        return self.policy_obj.compiled.threshold["kind"]
 
     @property
     def margin(self) -> Decimal:
@@ -89,18 +101,19 @@ class ScoreResult:
 
     @property
     def gates(self) -> list[GateResult]:
-        if self.gate_results is None:
-            self.gate_results = [GateResult(g[0], passed, g[2], g[3])
-                                 for g, passed in self._gates]
-        return self.gate_results
+        if self._gates is None:
+            self._gates = [GateResult(g[0], passed, g[2], g[3])
+                           for g, passed in zip(self.policy_obj.compiled.gates, self.passed)]
+        return self._gates
 
     @property
     def breakdown(self) -> list[CriterionScore]:
         if self._breakdown is None:
-            self._breakdown = [
-                CriterionScore(c.id, self._shown[i], self._ticks[i], self._capped[i], c.label,
-                               c.rule, c.group, self.scale)
-                for i, c in enumerate(self._criteria)]
+            values, scale, out = self.values, self.scale, []
+            for c, ticks in zip(self.policy_obj.compiled.criteria, self.ticks):
+                out.append(CriterionScore(c.id, c.shown(values), ticks, ticks != c.raw(values),
+                                          c.label, c.rule, c.group, scale))
+            self._breakdown = out
         return self._breakdown
 
     def points_of(self, criterion: str) -> Decimal:

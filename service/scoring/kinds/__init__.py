@@ -3,8 +3,8 @@
 A kind module defines `Params` (the marshmallow schema of its keys), `amounts(p)`
 (the exact point amounts it can produce, so the engine can pick one integer
 denominator for the policy), `reads(p)` (the fields and facts it reads),
-`compile(p, ctx)` (an evaluator: values -> (points in ticks, the input shown))
-and `rule(p, ctx)` (the rule in words, zh and en).
+`compile(p, ctx)` (an evaluator: values -> points in ticks), `shown(p)` (values
+-> the input as the breakdown shows it) and `rule(p, ctx)` (the rule in words).
 """
 
 from __future__ import annotations

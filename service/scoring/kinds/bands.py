@@ -10,6 +10,8 @@ from service.policy.schema_fields import Exact, InputCriterion, StrictSchema
 
 from .text import num, with_cap
 
+# Whether `amounts` are whole results (so a cap at or above them never binds).
+BOUNDED = True
 NAME = "bands"
 
 
@@ -74,10 +76,15 @@ def compile(p, ctx):
         value = values[name]
         for lower, upper, ticks in table:
             if (lower is None or value >= lower) and (upper is None or value < upper):
-                return ticks, value
-        return 0, value
+                return ticks
+        return 0
 
     return evaluate
+
+
+def shown(p):
+    name = p["input"]
+    return lambda values: values[name]
 
 
 def rule(p, ctx):

@@ -9,6 +9,7 @@ from service.policy.schema_fields import ByKind, CriterionBase
 from .text import with_cap
 
 NAME = "best_of"
+BOUNDED = None  # bounded when every alternative is: see `bounded`
 
 
 def _alternatives():
@@ -45,6 +46,11 @@ def amounts(p):
     return [a for alt in p["of"] for a in _kind(alt).amounts(alt)]
 
 
+def bounded(p) -> bool:
+    return all(_kind(alt).BOUNDED or (_kind(alt).BOUNDED is None and bounded(alt))
+               for alt in p["of"])
+
+
 def reads(p):
     names = []
     for alt in p["of"]:
@@ -53,18 +59,13 @@ def reads(p):
 
 
 def compile(p, ctx):
-    alternatives = [(alt["id"], _kind(alt).compile(alt, ctx)) for alt in p["of"]]
+    alternatives = [_kind(alt).compile(alt, ctx) for alt in p["of"]]
+    return lambda values: max(evaluate(values) for evaluate in alternatives)
 
-    def evaluate(values):
-        best, shown = None, {}
-        for alt_id, evaluate_alt in alternatives:
-            ticks, value = evaluate_alt(values)
-            shown[alt_id] = value
-            if best is None or ticks > best:
-                best = ticks
-        return best, shown
 
-    return evaluate
+def shown(p):
+    parts = [(alt["id"], _kind(alt).shown(alt)) for alt in p["of"]]
+    return lambda values: {alt_id: show(values) for alt_id, show in parts}
 
 
 def rule(p, ctx):

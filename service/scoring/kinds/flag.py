@@ -8,6 +8,8 @@ from service.policy.schema_fields import Exact, InputCriterion
 
 from .text import num, with_cap
 
+# Whether `amounts` are whole results (so a cap at or above them never binds).
+BOUNDED = True
 NAME = "flag"
 
 
@@ -27,11 +29,12 @@ def compile(p, ctx):
     name = p["input"]
     ticks = int(Fraction(p["points"]) * ctx.denominator)
 
-    def evaluate(values):
-        value = values[name]
-        return (ticks if value is True else 0), value
+    return lambda values: ticks if values[name] is True else 0
 
-    return evaluate
+
+def shown(p):
+    name = p["input"]
+    return lambda values: values[name]
 
 
 def rule(p, ctx):

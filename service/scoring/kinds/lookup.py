@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from operator import itemgetter
 
 from marshmallow import ValidationError, fields, validates_schema
 
@@ -10,6 +11,8 @@ from service.policy.schema_fields import CriterionBase, Exact, StrictSchema
 
 from .text import num, with_cap
 
+# Whether `amounts` are whole results (so a cap at or above them never binds).
+BOUNDED = True
 NAME = "lookup"
 
 
@@ -72,30 +75,55 @@ def compile_rows(rows, ctx, value_of):
             for row in rows]
 
 
+MEMO_LIMIT = 4096
+
+
+def first_match(names: list[str], rows: list, default):
+    """values -> the result of the first row whose conditions all hold, else default.
+
+    Inputs of rows are categories (enums, booleans, small integers), so the
+    answer for each combination seen is remembered (up to MEMO_LIMIT of them).
+    """
+    memo: dict = {}
+    getter = itemgetter(*names) if len(names) > 1 else (lambda values: (values[names[0]],))
+
+    def match(values):
+        key = getter(values)
+        found = memo.get(key, memo)
+        if found is not memo:
+            return found
+        keys = dict(zip(names, map(key_of, key)))
+        found = default
+        for conditions, result in rows:
+            if all(keys[n] == k for n, k in conditions):
+                found = result
+                break
+        if len(memo) < MEMO_LIMIT:
+            memo[key] = found
+        return found
+
+    return match
+
+
 def compile(p, ctx):
     default = int(Fraction(p["default"]) * ctx.denominator)
     if p["table"] is not None:
         name = p["input"]
         table = {key_of(k): int(Fraction(v) * ctx.denominator) for k, v in p["table"].items()}
 
-        def evaluate(values):
-            value = values[name]
-            return table.get(key_of(value), default), value
-
-        return evaluate
+        return lambda values: table.get(key_of(values[name]), default)
 
     names = reads(p)
     rows = compile_rows(p["rows"], ctx, lambda r: int(Fraction(r["points"]) * ctx.denominator))
+    return first_match(names, rows, default)
 
-    def evaluate_rows(values):
-        keys = {n: key_of(values[n]) for n in names}
-        shown = {n: values[n] for n in names}
-        for conditions, ticks in rows:
-            if all(keys[n] == k for n, k in conditions):
-                return ticks, shown
-        return default, shown
 
-    return evaluate_rows
+def shown(p):
+    if p["table"] is not None:
+        name = p["input"]
+        return lambda values: values[name]
+    names = reads(p)
+    return lambda values: {n: values[n] for n in names}
 
 
 def rule(p, ctx):

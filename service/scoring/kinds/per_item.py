@@ -8,6 +8,8 @@ from service.policy.schema_fields import Exact, InputCriterion
 
 from .text import num, with_cap
 
+# Whether `amounts` are whole results (so a cap at or above them never binds).
+BOUNDED = False
 NAME = "per_item"
 
 
@@ -31,10 +33,15 @@ def compile(p, ctx):
     def evaluate(values):
         value = values[name]
         if isinstance(value, int):
-            return value * each, value
-        return Fraction(value) * Fraction(each), value
+            return value * each
+        return Fraction(value) * Fraction(each)
 
     return evaluate
+
+
+def shown(p):
+    name = p["input"]
+    return lambda values: values[name]
 
 
 def rule(p, ctx):

@@ -11,6 +11,8 @@ from service.policy.schema_fields import Exact, InputCriterion, NonNegative
 
 from .text import num, points_en, unit_en, unit_zh, with_cap
 
+# Whether `amounts` are whole results (so a cap at or above them never binds).
+BOUNDED = False
 NAME = "per_unit"
 
 
@@ -60,7 +62,6 @@ def compile(p, ctx):
     name = p["input"]
     start = _as_int(p["start"])
     per = _as_int(p["per"])
-    partial = p["partial"]
     bound = p["max_units"] or {}
     bound_fact = bound.get("fact")
     bound_value = _as_int(bound["value"]) if "value" in bound else None
@@ -68,6 +69,14 @@ def compile(p, ctx):
     step_ticks = int(ticks_per_step) if ticks_per_step.denominator == 1 else ticks_per_step
     per_unit_ticks = ticks_per_step / Fraction(per)
     unit_ticks = int(per_unit_ticks) if per_unit_ticks.denominator == 1 else per_unit_ticks
+    whole_input = ctx.type_of(name) == "integer"
+
+    if (whole_input and not start and bound_fact is None and bound_value is None
+            and isinstance(unit_ticks, int) and isinstance(per, int)):
+        # The common case, kept to one expression: whole units, no start, no bound.
+        if p["partial"] or per == 1:
+            return lambda values: values[name] * unit_ticks
+        return lambda values: values[name] // per * step_ticks
 
     def evaluate(values):
         value = values[name]
@@ -76,13 +85,18 @@ def compile(p, ctx):
             units = min(units, values[bound_fact])
         elif bound_value is not None:
             units = min(units, bound_value)
-        if partial:
+        if p["partial"]:
             if isinstance(units, int) and isinstance(unit_ticks, int):
-                return units * unit_ticks, value
-            return Fraction(units) * Fraction(unit_ticks), value
-        return int(units // per) * step_ticks, value
+                return units * unit_ticks
+            return Fraction(units) * Fraction(unit_ticks)
+        return int(units // per) * step_ticks
 
     return evaluate
+
+
+def shown(p):
+    name = p["input"]
+    return lambda values: values[name]
 
 
 def rule(p, ctx):
