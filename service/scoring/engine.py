@@ -199,7 +199,7 @@ def decision_id(policy: Policy, values: dict, as_of: dt.date) -> str:
 def apply_group_caps(groups: tuple, ticks: list) -> None:
     """Bound each group's sum; the excess comes off the members from the last one back."""
     for cap, members in groups:
-        total = sum(ticks[i] for i in members)
+        total = sum([ticks[i] for i in members])
         if -cap <= total <= cap:
             continue
         sign = 1 if total > 0 else -1

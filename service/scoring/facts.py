@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from service.scoring.kinds.lookup import first_match, key_of
 
-from .dates import completed_months, completed_years, shift_years
+from .dates import completed_months, shift_years
 
 
 def _number(value: Decimal):
@@ -55,9 +55,23 @@ def _since(measure):
     return build
 
 
+def _years_since(spec: dict, name: str):
+    """Completed years, inlined: this runs for every score (age, residence years)."""
+    source, on = spec["source"], spec["on"]
+
+    def years(values, dates):
+        start, day = values[source], dates[on]
+        if start is None:
+            return 0
+        n = day.year - start.year - ((day.month, day.day) < (start.month, start.day))
+        return n if n > 0 else 0
+
+    return years
+
+
 FACT_KINDS = {
-    "age": _since(completed_years),
-    "years_since": _since(completed_years),
+    "age": _years_since,
+    "years_since": _years_since,
     "months_since": _since(completed_months),
     "count": _count,
     "lookup": _lookup,

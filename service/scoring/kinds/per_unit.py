@@ -77,6 +77,9 @@ def compile(p, ctx):
         if p["partial"] or per == 1:
             return lambda values: values[name] * unit_ticks
         return lambda values: values[name] // per * step_ticks
+    if (whole_input and not start and bound_fact is not None and isinstance(unit_ticks, int)
+            and (p["partial"] or per == 1)):
+        return lambda values: min(values[name], values[bound_fact]) * unit_ticks
 
     def evaluate(values):
         value = values[name]
