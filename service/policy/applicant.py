@@ -193,13 +193,16 @@ class ApplicantParser:
         if not isinstance(applicant, dict):
             raise ApplicantInvalid({prefix: ["Must be an object."]})
         try:
-            loaded = self.schema.load(applicant)
+            loaded, errors = self.schema.load(applicant), {}
         except ValidationError as exc:
-            raise ApplicantInvalid(_messages(exc.messages, prefix, {})) from None
+            loaded = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+            errors = _messages(exc.messages, prefix, {})
         values = _flatten(loaded)
-        errors = self._cross_checks(values, as_of, today or dt.date.today())
+        # Cross-field rules run on whatever loaded, so one answer lists every problem.
+        for path, messages in self._cross_checks(values, as_of, today or dt.date.today()).items():
+            errors.setdefault(f"{prefix}.{path}", []).extend(messages)
         if errors:
-            raise ApplicantInvalid({f"{prefix}.{k}": v for k, v in errors.items()})
+            raise ApplicantInvalid(errors)
         return values
 
     def _cross_checks(self, values: dict, as_of: dt.date, today: dt.date) -> dict:
