@@ -38,10 +38,11 @@ def gunicorn(app: str, workers: int = 2, env: dict | None = None, timeout: float
             try:
                 with urllib.request.urlopen(base + "/healthz", timeout=1):
                     break
-            except OSError:
+            except OSError as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start: "
-                                       + proc.stderr.read().decode(errors="replace")[-2000:])
+                                       + proc.stderr.read().decode(errors="replace")[-2000:]
+                                       ) from exc
                 time.sleep(0.1)
         yield base
     finally:

@@ -13,6 +13,9 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
+from service.scoring.dates import completed_months, shift_years
+
+from .applicant_fast import compile_reader, default_of
 from .errors import ApplicantInvalid
 from .model import FieldSpec, Policy
 
@@ -159,29 +162,23 @@ def _messages(messages, prefix: str, out: dict) -> dict:
     return out
 
 
-def months_between(start: dt.date, end: dt.date) -> int:
-    """Completed months from start to end (0 when end is before start)."""
-    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
-    return max(months, 0)
-
-
-def _shift_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year
-        return day.replace(year=day.year + years, month=3, day=1)
-
-
 class ApplicantParser:
     """Validates `applicant` objects for one policy; `parse` returns flat values by path."""
 
     def __init__(self, policy: Policy):
         self.specs = policy.fields
         self.needed = set(policy.reads)
-        self.schema = _schema_class(_tree(self.specs), self.needed)()
-        self.checks = [s for s in self.specs.values()
-                       if s.type in ("date", "records") or s.not_before or s.at_most
-                       or s.working_life_of]
+        tree = _tree(self.specs)
+        self.schema = _schema_class(tree, self.needed)()
+        self.fast = compile_reader(tree, self.needed)
+        self.optional = [(p, s) for p, s in self.specs.items()
+                         if not (s.required and p in self.needed) and s.default is not None]
+        specs = self.specs.values()
+        self.date_paths = [s.path for s in specs if s.type == "date"]
+        self.record_paths = [s.path for s in specs if s.type == "records"]
+        self.not_before = [(s.path, s.not_before) for s in specs if s.not_before]
+        self.at_most = [(s.path, s.at_most) for s in specs if s.at_most]
+        self.working_life = [(s.path, s.working_life_of) for s in specs if s.working_life_of]
 
     @property
     def required(self) -> list[str]:
@@ -192,12 +189,9 @@ class ApplicantParser:
         """Flat {path: value} for a valid applicant; raises ApplicantInvalid listing every error."""
         if not isinstance(applicant, dict):
             raise ApplicantInvalid({prefix: ["Must be an object."]})
-        try:
-            loaded, errors = self.schema.load(applicant), {}
-        except ValidationError as exc:
-            loaded = exc.valid_data if isinstance(exc.valid_data, dict) else {}
-            errors = _messages(exc.messages, prefix, {})
-        values = _flatten(loaded)
+        values, errors = self.fast(applicant), {}
+        if values is None:
+            values, errors = self.load(applicant, prefix)
         # Cross-field rules run on whatever loaded, so one answer lists every problem.
         for path, messages in self._cross_checks(values, as_of, today or dt.date.today()).items():
             errors.setdefault(f"{prefix}.{path}", []).extend(messages)
@@ -205,35 +199,45 @@ class ApplicantParser:
             raise ApplicantInvalid(errors)
         return values
 
+    def load(self, applicant: dict, prefix: str = "applicant") -> tuple[dict, dict]:
+        """The marshmallow reference: (flat values that loaded, errors by path)."""
+        try:
+            loaded, errors = self.schema.load(applicant), {}
+        except ValidationError as exc:
+            loaded = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+            errors = _messages(exc.messages, prefix, {})
+        values = _flatten(loaded)
+        for path, spec in self.optional:  # an explicit null means "not given"
+            if path in values and values[path] is None:
+                values[path] = default_of(spec)
+        return values, errors
+
     def _cross_checks(self, values: dict, as_of: dt.date, today: dt.date) -> dict:
         errors: dict[str, list[str]] = {}
         latest = min(as_of, today)
-        for spec in self.checks:
-            value = values.get(spec.path)
-            if value is None:
-                continue
-            if spec.type == "date" and value > latest:
-                errors.setdefault(spec.path, []).append(
-                    f"Is after {'as_of' if latest == as_of else 'today'} ({latest.isoformat()}).")
-            if spec.type == "records":
-                for i, record in enumerate(value):
-                    if record["date"] > latest:
-                        errors.setdefault(f"{spec.path}.{i}.date", []).append(
-                            f"Is after {'as_of' if latest == as_of else 'today'} "
-                            f"({latest.isoformat()}).")
-            other = values.get(spec.not_before) if spec.not_before else None
-            if other is not None and value < other:
-                errors.setdefault(spec.path, []).append(
-                    f"Is before {spec.not_before} ({other.isoformat()}).")
-            other = values.get(spec.at_most) if spec.at_most else None
-            if other is not None and value > other:
-                errors.setdefault(spec.path, []).append(
-                    f"Is more than {spec.at_most} ({other}).")
-            born = values.get(spec.working_life_of) if spec.working_life_of else None
-            if born is not None:
-                limit = months_between(_shift_years(born, WORKING_AGE), as_of)
+        after = f"Is after {'as_of' if latest == as_of else 'today'} ({latest.isoformat()})."
+        for path in self.date_paths:
+            value = values.get(path)
+            if value is not None and value > latest:
+                errors.setdefault(path, []).append(after)
+        for path in self.record_paths:
+            for i, record in enumerate(values.get(path) or ()):
+                if record["date"] > latest:
+                    errors.setdefault(f"{path}.{i}.date", []).append(after)
+        for path, other in self.not_before:
+            value, bound = values.get(path), values.get(other)
+            if value is not None and bound is not None and value < bound:
+                errors.setdefault(path, []).append(f"Is before {other} ({bound.isoformat()}).")
+        for path, other in self.at_most:
+            value, bound = values.get(path), values.get(other)
+            if value is not None and bound is not None and value > bound:
+                errors.setdefault(path, []).append(f"Is more than {other} ({bound}).")
+        for path, other in self.working_life:
+            value, born = values.get(path), values.get(other)
+            if value is not None and born is not None:
+                limit = completed_months(shift_years(born, WORKING_AGE), as_of)
                 if value > limit:
-                    errors.setdefault(spec.path, []).append(
+                    errors.setdefault(path, []).append(
                         f"Is more than the {limit} months since the applicant turned "
                         f"{WORKING_AGE}.")
         return errors

@@ -167,7 +167,8 @@ def _check_criterion(where: str, c: dict, doc: dict, types: dict) -> list:
             out += _reads_ok(f"{where}.input", [c["input"]], types)
             spec = specs.get(c["input"])
             for key in c["table"]:
-                if spec is not None and spec["type"] == "enum" and key_of(key) not in spec["values"]:
+                if (spec is not None and spec["type"] == "enum"
+                        and key_of(key) not in spec["values"]):
                     out.append((f"{where}.table.{key}",
                                 f"{key!r} is not a value of {c['input']!r}."))
         else:

@@ -40,7 +40,7 @@ class PolicyRegistry:
         self._lock = threading.Lock()
         self._set = load_policy_dir(root, check_published=check_published)
         self.revision = revision_of(self._set)
-        self.loaded_at = dt.datetime.now(dt.timezone.utc)
+        self.loaded_at = dt.datetime.now(dt.UTC)
         self.last_problems: list = []
 
     @property
@@ -57,7 +57,7 @@ class PolicyRegistry:
                 return ReloadOutcome(False, self.revision, exc.problems)
             self._set = fresh
             self.revision = revision_of(fresh)
-            self.loaded_at = dt.datetime.now(dt.timezone.utc)
+            self.loaded_at = dt.datetime.now(dt.UTC)
             self.last_problems = []
             return ReloadOutcome(True, self.revision, [])
 

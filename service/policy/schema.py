@@ -180,7 +180,8 @@ class Entitlement(StrictSchema):
 class CityPolicy(StrictSchema):
     city = fields.String(required=True, validate=ID)
     tier = fields.String(required=True, validate=ID)
-    version = fields.String(required=True, validate=validate.Regexp(r"^[0-9A-Za-z][0-9A-Za-z._-]*$"))
+    version = fields.String(required=True,
+                            validate=validate.Regexp(r"^[0-9A-Za-z][0-9A-Za-z._-]*$"))
     effective_from = IsoDate(required=True)
     effective_to = IsoDate(load_default=None, allow_none=True)
     source = fields.Nested(Source, required=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from operator import itemgetter
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from operator import itemgetter
 
 from service.policy.model import Policy
 
@@ -31,6 +31,8 @@ class CompiledCriterion:
     raw: object      # values -> ticks before any cap
     points: object   # values -> ticks with the criterion's own cap applied
     shown: object    # values -> the input as the breakdown shows it
+    applied: object  # values -> the rule that applied, in words
+    can_cap: bool    # whether a cap (own or a group's) can change the points
     cap: object      # ticks, or None
     group: str | None
     label: dict
@@ -81,9 +83,12 @@ def _criterion(c: dict, ctx: CompileContext) -> CompiledCriterion:
     kind = KINDS[c["kind"]]
     raw = kind.compile(c, ctx)
     cap = None if c["cap"] is None else _ticks(c["cap"], ctx.denominator)
-    points = _with_cap(raw, cap) if cap is not None and _cap_can_bind(c) else raw
-    return CompiledCriterion(c["id"], raw, points, kind.shown(c), cap, c["group"],
-                             c["label"], kind.rule(c, ctx))
+    binds = cap is not None and _cap_can_bind(c)
+    points = _with_cap(raw, cap) if binds else raw
+    rule = kind.rule(c, ctx)
+    applied = kind.applied(c, ctx) if hasattr(kind, "applied") else (lambda values: rule)
+    return CompiledCriterion(c["id"], raw, points, kind.shown(c), applied,
+                             binds or c["group"] is not None, cap, c["group"], c["label"], rule)
 
 
 def _dates_rule(rules: tuple):

@@ -15,19 +15,34 @@ from typing import Any
 from .points import exact_text, round_ticks
 
 
-@dataclass(frozen=True, slots=True)
 class Scale:
-    """How ticks become points: 1/denominator each, rounded to places by mode."""
+    """How ticks become points: 1/denominator each, rounded to places by mode.
 
-    denominator: int
-    places: int
-    mode: str
+    Points repeat a great deal (categories, capped values), so the words and
+    numbers for each tick count are remembered, up to MEMO entries.
+    """
+
+    MEMO = 100_000
+    __slots__ = ("denominator", "places", "mode", "_shown")
+
+    def __init__(self, denominator: int, places: int, mode: str):
+        self.denominator, self.places, self.mode = denominator, places, mode
+        self._shown: dict = {}
 
     def points(self, ticks) -> Decimal:
         return round_ticks(ticks, self.denominator, self.places, self.mode)
 
     def exact(self, ticks) -> str:
         return exact_text(Fraction(ticks) / self.denominator)
+
+    def shown(self, ticks) -> tuple[float, str]:
+        """(rounded points as a JSON number, the exact value in words) for some ticks."""
+        found = self._shown.get(ticks)
+        if found is None:
+            found = (float(self.points(ticks)), self.exact(ticks))
+            if len(self._shown) < self.MEMO:
+                self._shown[ticks] = found
+        return found
 
 
 @dataclass(slots=True)
@@ -111,8 +126,9 @@ class ScoreResult:
         if self._breakdown is None:
             values, scale, out = self.values, self.scale, []
             for c, ticks in zip(self.policy_obj.compiled.criteria, self.ticks):
-                out.append(CriterionScore(c.id, c.shown(values), ticks, ticks != c.raw(values),
-                                          c.label, c.rule, c.group, scale))
+                out.append(CriterionScore(c.id, c.shown(values), ticks,
+                                          c.can_cap and ticks != c.raw(values), c.label,
+                                          c.applied(values), c.group, scale))
             self._breakdown = out
         return self._breakdown
 
@@ -139,19 +155,29 @@ class ScoreResult:
             "threshold_estimated": self.threshold_estimated,
             "margin": float(self.margin),
             "passes": self.passes,
-            "breakdown": [
-                {"criterion": b.criterion, "input": plain(b.input), "points": float(b.points),
-                 "points_exact": b.points_exact, "capped": b.capped, "group": b.group,
-                 "label": b.label, "rule": b.rule["en"], "rule_i18n": b.rule}
-                for b in self.breakdown
-            ],
+            "breakdown": self._breakdown_dicts(),
             "entitlements": self.entitlements,
             "notes": self.notes,
         }
 
 
+    def _breakdown_dicts(self) -> list[dict]:
+        values, shown, out = self.values, self.scale.shown, []
+        for c, ticks in zip(self.policy_obj.compiled.criteria, self.ticks):
+            points, exact = shown(ticks)
+            rule = c.applied(values)
+            out.append({"criterion": c.id, "input": plain(c.shown(values)), "points": points,
+                        "points_exact": exact, "capped": c.can_cap and ticks != c.raw(values),
+                        "group": c.group, "label": c.label, "rule": rule["en"],
+                        "rule_i18n": rule})
+        return out
+
+
 def plain(value):
     """An input value as JSON: dates as ISO strings, decimals as numbers."""
+    kind = type(value)
+    if kind is int or kind is bool or kind is str or value is None:
+        return value
     if isinstance(value, Decimal):
         return int(value) if value == int(value) else float(value)
     if isinstance(value, dict):

@@ -48,3 +48,43 @@ def test_needs_a_key_with_the_batch_scope(client):
 def test_body_that_is_not_an_array(client):
     resp = client.post("/v1/score/batch", json=body(), headers=bearer("bureau"))
     assert_problem(resp, 422)
+
+
+def test_fast_envelope_agrees_with_the_schema():
+    import datetime as dt
+
+    from service.api.schemas import ScoreRequest
+    from service.api.scoring import fast_envelope
+
+    plain = [body(), body(policy_version="2024.1", record=False),
+             {k: v for k, v in body().items() if k != "as_of"}]
+    for item in plain:
+        assert fast_envelope(item) == ScoreRequest().load(item)
+    # anything unusual goes to the schema, which decides
+    for item in [body(as_of=None), body(record="yes"), body(city=""), body(extra=1),
+                 body(as_of="2026-11-22T00:00:00"), body(as_of="2026-02-30"),
+                 body(applicant=[])]:
+        assert fast_envelope(item) is None
+    assert fast_envelope(body())["as_of"] == dt.date(2026, 11, 22)
+
+
+def test_wire_encoding_equals_the_reference_dict(app):
+    """The fast encoder gives exactly ScoreResult.to_dict(), for every shipped city."""
+    import datetime as dt
+
+    import orjson
+    from test_beijing_cases import CASES as BEIJING
+    from test_shanghai_cases import CASES as SHANGHAI
+
+    from service.api.wire import wire
+    from service.scoring.engine import score
+
+    registry = app.extensions["policies"]
+    cases = [("beijing", c[1], c[2]) for c in BEIJING] + \
+        [("shanghai", "2024-06-30", c[1]) for c in SHANGHAI]
+    for city, as_of, applicant in cases:
+        day = dt.date.fromisoformat(as_of)
+        policy = registry.resolve(city, day)
+        result = score(policy, policy.applicant_schema.parse(applicant, day), day)
+        for _ in range(2):  # the second time from the caches
+            assert orjson.loads(orjson.dumps(wire(result))) == result.to_dict()

@@ -87,17 +87,34 @@ def shown(p):
     return lambda values: values[name]
 
 
+def _band_text(band) -> tuple[str, str]:
+    lo, hi, pts = band["lower"], band["upper"], num(band["points"])
+    if lo is None:
+        return f"{num(hi)}以下：{pts}分", f"under {num(hi)}: {pts}"
+    if hi is None:
+        return f"{num(lo)}及以上：{pts}分", f"{num(lo)} and above: {pts}"
+    return f"{num(lo)}至{num(hi)}以下：{pts}分", f"{num(lo)} to under {num(hi)}: {pts}"
+
+
+def applied(p, ctx):
+    """values -> the band this applicant's input fell in, in words."""
+    name = p["input"]
+    bands = sorted(p["bands"], key=_sort_key)
+    texts = [(_bound(b["lower"]), _bound(b["upper"]),
+              with_cap(dict(zip(("zh", "en"), _band_text(b))), p["cap"])) for b in bands]
+    none = with_cap({"zh": "不在任何分档：0分", "en": "in no band: 0"}, p["cap"])
+
+    def which(values):
+        value = values[name]
+        for lower, upper, text in texts:
+            if (lower is None or value >= lower) and (upper is None or value < upper):
+                return text
+        return none
+
+    return which
+
+
 def rule(p, ctx):
-    zh, en = [], []
-    for band in sorted(p["bands"], key=_sort_key):
-        lo, hi, pts = band["lower"], band["upper"], num(band["points"])
-        if lo is None:
-            zh.append(f"{num(hi)}以下：{pts}分")
-            en.append(f"under {num(hi)}: {pts}")
-        elif hi is None:
-            zh.append(f"{num(lo)}及以上：{pts}分")
-            en.append(f"{num(lo)} and above: {pts}")
-        else:
-            zh.append(f"{num(lo)}至{num(hi)}以下：{pts}分")
-            en.append(f"{num(lo)} to under {num(hi)}: {pts}")
-    return with_cap({"zh": "；".join(zh), "en": "; ".join(en)}, p["cap"])
+    texts = [_band_text(b) for b in sorted(p["bands"], key=_sort_key)]
+    return with_cap({"zh": "；".join(t[0] for t in texts), "en": "; ".join(t[1] for t in texts)},
+                    p["cap"])

@@ -126,6 +126,26 @@ def shown(p):
     return lambda values: {n: values[n] for n in names}
 
 
+def _row_text(parts: list[dict], points) -> dict:
+    return {"zh": f"{'、'.join(x['zh'] for x in parts)}：{num(points)}分",
+            "en": f"{', '.join(x['en'] for x in parts)}: {num(points)}"}
+
+
+def applied(p, ctx):
+    """values -> the one entry of the table that gave this applicant's points, in words."""
+    otherwise = {"zh": f"其他情形：{num(p['default'])}分", "en": f"otherwise: {num(p['default'])}"}
+    if p["table"] is not None:
+        name = p["input"]
+        texts = {key_of(k): with_cap(_row_text([ctx.value_label(name, k)], v), p["cap"])
+                 for k, v in p["table"].items()}
+        fallback = with_cap(otherwise, p["cap"])
+        return lambda values: texts.get(key_of(values[name]), fallback)
+    names = reads(p)
+    rows = compile_rows(p["rows"], ctx, lambda r: with_cap(_row_text(
+        [ctx.value_label(n, v) for n, v in r["when"].items()], r["points"]), p["cap"]))
+    return first_match(names, rows, with_cap(otherwise, p["cap"]))
+
+
 def rule(p, ctx):
     zh, en = [], []
     if p["table"] is not None:
