@@ -17,7 +17,7 @@ def from_environment(environ=None) -> dict:
         "REDIS_URL": env.get("REDIS_URL") or None,
         "API_KEYS_FILE": env.get("HUKOU_API_KEYS_FILE") or None,
         "RATE_LIMIT_ANONYMOUS": env.get("HUKOU_RATE_LIMIT_ANONYMOUS", "60/minute"),
-        "RATE_LIMIT_KEY": env.get("HUKOU_RATE_LIMIT_KEY", "100000/minute"),
+        "RATE_LIMIT_KEY": env.get("HUKOU_RATE_LIMIT_KEY", ""),  # empty: keys are not limited
         "RATE_LIMIT_ENABLED": env.get("HUKOU_RATE_LIMIT_ENABLED", "1") != "0",
         "MAX_CONTENT_LENGTH": int(env.get("HUKOU_MAX_BODY_BYTES", str(32 * 1024 * 1024))),
         "MAX_BATCH_ITEMS": int(env.get("HUKOU_MAX_BATCH_ITEMS", "10000")),

@@ -8,7 +8,7 @@ from flask import g, request, send_from_directory
 from flask_limiter import Limiter
 from flask_smorest import Api
 
-from . import health, policies, scoring
+from . import health, policies, schemas, scoring
 from .auth import KeyRing, current_principal
 from .errors import ApiError, register_error_handlers
 
@@ -42,6 +42,9 @@ def _rate_key() -> str:
     return f"ip:{request.remote_addr}" if principal.anonymous else f"key:{principal.name}"
 
 
+LIMITED = frozenset({scoring.blp.name, scoring.batch_blp.name})
+
+
 def _limiter(app) -> Limiter:
     def limit() -> str:
         anonymous = current_principal().anonymous
@@ -50,6 +53,14 @@ def _limiter(app) -> Limiter:
     limiter = Limiter(_rate_key, app=app, storage_uri=app.config["REDIS_URL"] or "memory://",
                       headers_enabled=True, enabled=app.config["RATE_LIMIT_ENABLED"],
                       key_prefix="hukou")
+
+    @limiter.request_filter
+    def unlimited() -> bool:
+        """Routes outside the scoring blueprints, and keys when no per-key limit is set."""
+        if request.blueprint not in LIMITED:
+            return True
+        return not app.config["RATE_LIMIT_KEY"] and not current_principal().anonymous
+
     limiter.limit(limit)(scoring.blp)
     limiter.limit(limit)(scoring.batch_blp)
     return limiter
@@ -81,9 +92,10 @@ def register_api(app) -> None:
     app.before_request(_before_request)
     app.after_request(_after_request)
     api = ServiceApi(app)
+    for name in ("ScoreRequest", "ScoreResult", "Problem", "BatchResponse"):
+        api.spec.components.schema(name, schema=getattr(schemas, name))
     for blp in (scoring.blp, scoring.batch_blp, policies.blp, health.blp):
         api.register_blueprint(blp)
-    api.spec.components.security_scheme  # noqa: B018 - components exist before views use them
     app.extensions["limiter"] = _limiter(app)
 
     @app.route("/docs-assets/<path:name>")

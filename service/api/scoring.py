@@ -14,7 +14,7 @@ from service.scoring.engine import score
 
 from .auth import require
 from .errors import ApiError, as_problem, problem_body, webargs_errors
-from .schemas import BatchResponse, Problem, ScoreRequest, ScoreResult
+from .schemas import ScoreRequest
 from .wire import wire
 
 blp = Blueprint("score", __name__, url_prefix="/v1", description="Score applications.")
@@ -44,13 +44,55 @@ def json_response(payload, status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status=status, mimetype="application/json")
 
 
+def load_request(item) -> dict:
+    """A ScoreRequest from decoded JSON: the fast path, else the schema (which words errors)."""
+    body = fast_envelope(item)
+    if body is not None:
+        return body
+    if not isinstance(item, dict):
+        raise ApiError(422, "invalid_request", "The body must be a JSON object.",
+                       {"body": ["Must be an object."]})
+    try:
+        return _request_schema.load(item)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_request", "The request does not fit ScoreRequest.",
+                       webargs_errors({"json": exc.messages})) from None
+
+
+def json_body():
+    try:
+        return orjson.loads(request.get_data(cache=False))
+    except orjson.JSONDecodeError:
+        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+
+
+def documented(schema: str, description: str) -> dict:
+    media = "application/problem+json" if schema == "Problem" else "application/json"
+    return {"description": description,
+            "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+PROBLEMS = {
+    "400": documented("Problem", "Malformed JSON."),
+    "401": documented("Problem", "A key was sent and is not valid."),
+    "403": documented("Problem", "The key lacks the scope."),
+    "404": documented("Problem", "Unknown city or version."),
+    "413": documented("Problem", "The body is too large."),
+    "415": documented("Problem", "The body is not JSON."),
+    "422": documented("Problem", "Field-level errors, or no policy in force on the date."),
+    "429": documented("Problem", "Rate-limited; see Retry-After."),
+}
+
+
+# One @doc per view: each flask-smorest decorator adds a wrapper to every call.
 @blp.route("/score", methods=["POST"])
-@blp.arguments(ScoreRequest)
-@blp.alt_response(200, schema=ScoreResult, description="The explained score.")
-@blp.alt_response(422, schema=Problem, description="Field-level errors.")
+@blp.doc(requestBody={"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/ScoreRequest"}}}},
+    responses={"200": documented("ScoreResult", "The explained score."), **PROBLEMS})
 @require("score", anonymous=True)
-def score_one(body):
+def score_one():
     """Score one application against the policy in force (or the pinned version)."""
+    body = load_request(json_body())
     _, result = score_request(body, current_app.extensions["policies"])
     return json_response(wire(result))
 
@@ -116,16 +158,7 @@ def fast_envelope(item) -> dict | None:
 def _score_item(item, registry) -> dict:
     if isinstance(item, Exception):
         raise item
-    try:
-        body = fast_envelope(item) or (_request_schema.load(item) if isinstance(item, dict)
-                                       else None)
-    except ValidationError as exc:
-        raise ApiError(422, "invalid_request", "The item does not fit ScoreRequest.",
-                       webargs_errors({"json": exc.messages})) from None
-    if body is None:
-        raise ApiError(422, "invalid_request", "Each item must be an object.",
-                       {"body": ["Must be an object."]})
-    return wire(score_request(body, registry)[1])
+    return wire(score_request(load_request(item), registry)[1])
 
 
 @batch_blp.route("/score/batch", methods=["POST"])
@@ -133,9 +166,8 @@ def _score_item(item, registry) -> dict:
     "application/json": {"schema": {"type": "array", "maxItems": 10000,
                                     "items": {"$ref": "#/components/schemas/ScoreRequest"}}},
     "application/x-ndjson": {"schema": {"type": "string",
-                                        "description": "One ScoreRequest JSON per line."}}}})
-@batch_blp.alt_response(200, schema=BatchResponse, description="Results in input order.")
-@batch_blp.alt_response(413, schema=Problem, description="More than 10,000 items.")
+                                        "description": "One ScoreRequest JSON per line."}}}},
+    responses={"200": documented("BatchResponse", "Results in input order."), **PROBLEMS})
 @require("batch")
 def score_batch():
     """Score up to 10,000 applications; a bad item gets its own problem, the rest are scored."""

@@ -46,13 +46,21 @@ def round_ticks(ticks, denominator: int, places: int, mode: str = "half_up") -> 
 
 def exact_text(value: Fraction) -> str:
     """A fraction as a terminating decimal when it is one, else 'p/q' (e.g. '113/12')."""
-    denominator = value.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    if denominator != 1:
-        return f"{value.numerator}/{value.denominator}"
-    places = 0
-    while (value * 10**places).denominator != 1:
-        places += 1
-    return f"{Decimal(value.numerator) / Decimal(value.denominator):.{places}f}"
+    numerator, denominator = value.numerator, value.denominator
+    twos = fives = 0
+    rest = denominator
+    while rest % 2 == 0:
+        rest //= 2
+        twos += 1
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        return f"{numerator}/{denominator}"
+    places = max(twos, fives)
+    if not places:
+        return str(numerator)
+    digits = abs(numerator) * (10**places // denominator)
+    whole, part = divmod(digits, 10**places)
+    sign = "-" if numerator < 0 else ""
+    return f"{sign}{whole}.{part:0{places}d}"

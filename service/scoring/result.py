@@ -112,7 +112,7 @@ class ScoreResult:
 
     @property
     def total_exact(self) -> str:
-        return self.scale.exact(self.total_ticks)
+        return self.scale.shown(self.total_ticks)[1]
 
     @property
     def gates(self) -> list[GateResult]:

@@ -150,3 +150,12 @@ def test_request_id_is_echoed_in_header_and_problem(client):
                                                         "X-Request-ID": "req-123"})
     assert resp.headers["X-Request-ID"] == "req-123"
     assert resp.get_json()["request_id"] == "req-123"
+
+
+def test_keys_are_limited_only_when_a_per_key_limit_is_set(keys_file):
+    unlimited = make_app(keys_file, RATE_LIMIT_ANONYMOUS="1/minute").test_client()
+    assert all(post(unlimited, body()).status_code == 200 for _ in range(3))
+    limited = make_app(keys_file, RATE_LIMIT_KEY="2/minute").test_client()
+    assert [post(limited, body()).status_code for _ in range(3)] == [200, 200, 429]
+    # another key has its own allowance
+    assert post(limited, body(), headers=bearer("scorer")).status_code == 200
