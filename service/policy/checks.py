@@ -19,7 +19,7 @@ def check_policy(doc: dict, tier: dict) -> list[tuple[str, str]]:
     for name, fact in doc["facts"].items():
         types.setdefault(name, FACT_TYPES[fact["kind"]])
     problems: list[tuple[str, str]] = []
-    problems += _check_fields(doc["fields_"])
+    problems += _check_fields(doc["fields_"], set(doc["reference_dates"]))
     problems += _check_facts(doc, types)
     problems += _check_gates(doc, types)
     problems += _check_criteria(doc, types)
@@ -39,7 +39,7 @@ def _value_ok(spec: dict, value) -> bool:
     return True
 
 
-def _check_fields(specs: dict) -> list:
+def _check_fields(specs: dict, dates: set) -> list:
     out = []
     for name, spec in specs.items():
         where = f"fields.{name}"
@@ -52,6 +52,8 @@ def _check_fields(specs: dict) -> list:
                 out.append((f"{where}.{key}", f"Refers to undeclared field {other!r}."))
             elif specs[other]["type"] not in wanted:
                 out.append((f"{where}.{key}", f"{other!r} is not a {' or '.join(wanted)} field."))
+        if spec["accrues"] and spec["accrues"] != "as_of" and spec["accrues"] not in dates:
+            out.append((f"{where}.accrues", f"Unknown reference date {spec['accrues']!r}."))
         default = spec["default"]
         if default is not None:
             if spec["type"] == "records":

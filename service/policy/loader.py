@@ -207,6 +207,7 @@ def _load_city(path: Path, rel: str, tiers: dict, problems: list[Problem]) -> Po
         effective_to=date.fromisoformat(loaded["effective_to"]) if loaded["effective_to"] else None,
         sha256=hashlib.sha256(canonical_json(document).encode()).hexdigest(),
         file=rel, document=document, fields=_field_specs(loaded), reads=_reads(loaded),
+        spec=loaded,
     )
     from service.scoring.engine import compile_policy
 

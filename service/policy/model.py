@@ -26,14 +26,17 @@ class FieldSpec:
     at_most: str | None = None
     working_life_of: str | None = None
     help: dict | None = None
+    accrues: str | None = None        # the reference date up to which the count runs
+    accrual_group: str | None = None  # of a group, only the current kind accrues
 
 
 @dataclass
 class Policy:
     """A tier file merged with a city file, validated, hashed and compiled.
 
-    `document` is the resolved policy as data (what the hash covers and what
-    `GET /v1/policies/{city}` shows); `compiled` is the engine's evaluator.
+    `document` is the resolved policy as written (what the hash covers and what
+    `GET /v1/policies/{city}` shows); `spec` is the same after validation, with
+    defaults filled in; `compiled` is the engine's evaluator.
     """
 
     city: str
@@ -48,6 +51,7 @@ class Policy:
     reads: tuple[str, ...]
     compiled: Any = None
     applicant_schema: Any = None
+    spec: dict = field(default_factory=dict)  # the validated structure, defaults filled in
     extras: dict = field(default_factory=dict)
 
     @cached_property

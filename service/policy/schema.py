@@ -52,6 +52,8 @@ class FieldSpec(StrictSchema):
     at_most = fields.String(load_default=None)
     working_life_of = fields.String(load_default=None)
     help = bilingual(load_default=None)
+    accrues = fields.String(load_default=None, validate=validate.Regexp(r"^[a-z][a-z0-9_]*$"))
+    accrual_group = fields.String(load_default=None, validate=ID)
 
     @validates_schema
     def _consistent(self, data, **kwargs):

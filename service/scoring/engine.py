@@ -226,6 +226,23 @@ def estimate_note(threshold, round_year) -> dict:
     }
 
 
+def probe(policy: Policy, values: dict, as_of: dt.date) -> tuple[bool, Decimal, Decimal]:
+    """(passes, total, threshold) without building a result: for searches over many inputs.
+    The same steps as `score`, which stays the one that answers callers."""
+    compiled: CompiledPolicy = policy.compiled
+    values = dict(values)
+    dates = compiled.dates_on(as_of)
+    for name, derive in compiled.facts:
+        values[name] = derive(values, dates)
+    eligible = all(check(values) for check in compiled.gate_checks)
+    ticks = [evaluate(values) for evaluate in compiled.evaluators]
+    if compiled.groups:
+        apply_group_caps(compiled.groups, ticks)
+    total = compiled.scale.points(sum(ticks))
+    threshold = compiled.threshold_for(as_of)[0]
+    return eligible and total >= threshold, total, threshold
+
+
 def score(policy: Policy, values: dict, as_of: dt.date) -> ScoreResult:
     """Score one application whose values the policy's applicant parser produced."""
     compiled: CompiledPolicy = policy.compiled

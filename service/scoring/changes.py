@@ -1,0 +1,237 @@
+"""For each criterion, the smallest change of its own input that would pass today.
+
+Each candidate application is checked by the engine (`probe`), so the answer is
+exact for this policy, gates and group caps included; a change that would make
+the application invalid (past a field's range, more insurance than working
+life, below a count that must not exceed it) is never proposed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from service.policy.model import Policy
+
+from .dates import completed_months, shift_years
+from .engine import probe
+from .kinds import KINDS
+
+WORKING_AGE = 16
+SEARCH_SPAN = 1200  # how far a number without a maximum is searched
+
+
+def _bounds(policy: Policy, values: dict, path: str, as_of: dt.date) -> tuple:
+    spec = policy.fields[path]
+    low = spec.min if spec.min is not None else 0
+    high = spec.max if spec.max is not None else values[path] + SEARCH_SPAN
+    if spec.at_most and values.get(spec.at_most) is not None:
+        high = min(high, values[spec.at_most])
+    born = values.get(spec.working_life_of) if spec.working_life_of else None
+    if born is not None:
+        high = min(high, completed_months(shift_years(born, WORKING_AGE), as_of))
+    elif spec.unit in ("month", "year") and isinstance(values.get("birth_date"), dt.date):
+        lived = completed_months(values["birth_date"], as_of)  # no count outlasts a life
+        high = min(high, lived if spec.unit == "month" else lived // 12)
+    for other in policy.fields.values():  # counts that may not exceed this one
+        if other.at_most == path and values.get(other.path) is not None:
+            low = max(low, values[other.path])
+    return int(low), int(high)
+
+
+def _isolated(policy: Policy) -> dict[str, int]:
+    """Fields read by exactly one criterion (not in a group) and by no gate or fact:
+    changing one moves that criterion's points and nothing else. field -> criterion index."""
+    found = policy.extras.get("isolated")
+    if found is not None:
+        return found
+    readers: dict[str, set] = {}
+    for i, c in enumerate(policy.spec["criteria"]):
+        for name in KINDS[c["kind"]].reads(c):
+            readers.setdefault(name, set()).add(i if c["group"] is None else "group")
+    for gate in policy.spec["gates"]:
+        readers.setdefault(gate["input"], set()).add("gate")
+        for side in ("min", "max"):
+            if isinstance(gate.get(side), dict) and "by" in gate[side]:
+                readers.setdefault(gate[side]["by"], set()).add("gate")
+    for fact in policy.spec["facts"].values():
+        sources = [fact["source"]] if "source" in fact else [
+            n for row in fact["rows"] for n in row["when"]]
+        for name in sources:
+            readers.setdefault(name, set()).add("fact")
+    found = {name: next(iter(r)) for name, r in readers.items()
+             if name in policy.fields and len(r) == 1 and isinstance(next(iter(r)), int)}
+    policy.extras["isolated"] = found
+    return found
+
+
+class Prober:
+    """Whether a changed application passes today. A change to an isolated field is
+    checked by re-running only its criterion against the baseline; any other change
+    runs the whole engine."""
+
+    def __init__(self, policy: Policy, values: dict, as_of: dt.date, result):
+        self.policy, self.values, self.as_of = policy, values, as_of
+        self.isolated = _isolated(policy)
+        self.full = result.values  # the baseline with its derived facts
+        self.ticks, self.total_ticks = result.ticks, result.total_ticks
+        self.eligible, self.threshold = result.eligible, result.threshold
+        self.criteria = policy.compiled.criteria
+        self.scale = policy.compiled.scale
+
+    def __call__(self, changes: dict) -> tuple[bool, object]:
+        index = self.isolated.get(next(iter(changes))) if len(changes) == 1 else None
+        if index is None:
+            passes, total, _ = probe(self.policy, {**self.values, **changes}, self.as_of)
+            return passes, total
+        ticks = self.criteria[index].points({**self.full, **changes})
+        total = self.scale.points(self.total_ticks - self.ticks[index] + ticks)
+        return self.eligible and total >= self.threshold, total
+
+
+def _passes_with(prober, changes: dict) -> bool:
+    return prober(changes)[0]
+
+
+def _search_number(policy, values, as_of, path: str, upward: bool, prober):
+    """The nearest passing value in one direction, or None: binary search, assuming (as for
+    per-unit and per-item criteria) that moving further only helps."""
+    current = values[path]
+    low, high = _bounds(policy, values, path, as_of)
+    if upward:
+        if high <= current or not _passes_with(prober, {path: high}):
+            return None
+        lo, hi = int(current), high  # lo fails, hi passes
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _passes_with(prober, {path: mid}):
+                hi = mid
+            else:
+                lo = mid
+        return hi
+    if low >= current or not _passes_with(prober, {path: low}):
+        return None
+    lo, hi = low, int(current)  # lo passes, hi fails
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _passes_with(prober, {path: mid}):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _band_edges(policy, values, as_of, path, criterion, prober):
+    current = values[path]
+    low, high = _bounds(policy, values, path, as_of)
+    edges = sorted({b["lower"] for b in criterion["bands"] if b["lower"] is not None}
+                   | {b["upper"] - 1 for b in criterion["bands"] if b["upper"] is not None
+                      and policy.fields[path].type == "integer"})
+    passing = [e for e in edges if low <= e <= high and e != current
+               and _passes_with(prober, {path: _plain(e)})]
+    return _plain(min(passing, key=lambda e: abs(e - current))) if passing else None
+
+
+def _plain(number):
+    return int(number) if number == int(number) else float(number)
+
+
+def _choices(spec) -> list:
+    if spec.type == "boolean":
+        return [False, True]
+    if spec.type == "enum":
+        return list(spec.values)
+    low = int(spec.min) if spec.min is not None else 0
+    high = int(spec.max) if spec.max is not None else low + 10
+    return [None] + list(range(low, high + 1)) if not spec.required else list(range(low, high + 1))
+
+
+def _search_categories(policy, values, paths: list[str], prober):
+    """The passing combination of these categorical inputs with the least points, or None."""
+    best = None
+    for combo in itertools.product(*(_choices(policy.fields[p]) for p in paths)):
+        changes = dict(zip(paths, combo))
+        if all(values.get(p) == v for p, v in changes.items()):
+            continue
+        passes, total = prober(changes)
+        if passes and (best is None or total < best[0]):
+            best = (total, changes)
+    return None if best is None else best[1]
+
+
+def _inputs(policy: Policy, criterion: dict) -> tuple[str, list[str]]:
+    """('number' | 'category' | 'time' | 'record', the applicant fields the criterion reads)."""
+    if criterion["kind"] == "best_of" or criterion.get("input") is None:
+        names = KINDS[criterion["kind"]].reads(criterion)
+    else:
+        names = [criterion["input"]]
+    facts = policy.spec["facts"]
+    for name in names:
+        fact = facts.get(name)
+        if fact is not None and fact["kind"] == "count":
+            return "record", [fact["source"]]
+        if fact is not None and fact["kind"] != "lookup":
+            return "time", [fact["source"]]
+    fields = [n for n in names if n in policy.fields]
+    numeric = fields and all(policy.fields[f].type in ("integer", "number") for f in fields)
+    if criterion["kind"] in ("per_unit", "per_item", "bands") and numeric and len(fields) == 1:
+        return "number", fields
+    return "category", fields
+
+
+def _label(policy, path) -> dict:
+    return policy.fields[path].label if path in policy.fields else {"zh": path, "en": path}
+
+
+def smallest_changes(policy: Policy, values: dict, as_of: dt.date, result) -> list[dict]:
+    """One entry per criterion that is not at its cap, baseline `result` given."""
+    out = []
+    criteria = {c["id"]: c for c in policy.spec["criteria"]}
+    prober = Prober(policy, values, as_of, result)
+    for item in result.breakdown:
+        if item.capped:
+            continue
+        criterion = criteria[item.criterion]
+        kind, paths = _inputs(policy, criterion)
+        entry = {"criterion": item.criterion, "label": item.label, "kind": kind,
+                 "inputs": paths, "current": {p: values.get(p) for p in paths if p in values},
+                 "needed": None, "enough_alone": False}
+        if result.passes:
+            entry["enough_alone"] = True
+            entry["needed"] = entry["current"]
+        elif kind == "number":
+            path = paths[0]
+            if criterion["kind"] == "bands":
+                needed = _band_edges(policy, values, as_of, path, criterion, prober)
+            else:
+                points = criterion.get("points", 0)
+                needed = _search_number(policy, values, as_of, path, points > 0, prober)
+            if needed is not None:
+                entry.update(needed={path: needed}, enough_alone=True)
+        elif kind == "category":
+            needed = _search_categories(policy, values, paths, prober)
+            if needed is not None:
+                entry.update(needed=needed, enough_alone=True)
+        entry["words"] = _words(policy, entry)
+        out.append(entry)
+    return out
+
+
+def _words(policy: Policy, entry: dict) -> dict:
+    if entry["kind"] == "time":
+        return {"zh": "随时间变化，见达到分值的日期。", "en": "Changes with time: see the pass date."}
+    if entry["kind"] == "record":
+        return {"zh": "取决于记录，单独改变无法计算。",
+                "en": "Depends on the record; not a single value to change."}
+    if not entry["enough_alone"]:
+        return {"zh": "单独改变这一项不足以达到分值。", "en": "Not enough alone."}
+    parts_zh, parts_en = [], []
+    for path, value in entry["needed"].items():
+        label = _label(policy, path)
+        spec = policy.fields.get(path)
+        shown = spec.values.get(value, {"zh": value, "en": value}) \
+            if spec is not None and spec.type == "enum" else {"zh": value, "en": value}
+        parts_zh.append(f"{label['zh']}为{shown['zh']}")
+        parts_en.append(f"{label['en']} at {shown['en']}")
+    return {"zh": "、".join(parts_zh) + "即可达到分值。",
+            "en": " and ".join(parts_en) + " would be enough."}

@@ -1,0 +1,99 @@
+"""What-if scenarios: changes to an application by dotted field path, and their deltas."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+
+from service.policy.errors import ApplicantInvalid
+from service.policy.model import FieldSpec
+
+from .result import ScoreResult
+
+NUMERIC = ("integer", "number")
+
+
+def _get(applicant: dict, path: str):
+    node = applicant
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _put(applicant: dict, path: str, value) -> bool:
+    node = applicant
+    *parents, leaf = path.split(".")
+    for part in parents:
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            return False
+        node = child
+    node[leaf] = value
+    return True
+
+
+def apply_changes(applicant: dict, set_values: dict, add_values: dict,
+                  fields: dict[str, FieldSpec], prefix: str) -> dict:
+    """A copy of the applicant with `set` values put and `add` values added, by dotted path.
+
+    Raises ApplicantInvalid naming `prefix.set.<path>` or `prefix.add.<path>` for an
+    unknown field, an addition to a field that is not a number, or a value that is not one.
+    """
+    changed = copy.deepcopy(applicant)
+    errors: dict[str, list[str]] = {}
+    for path, value in (set_values or {}).items():
+        if path not in fields:
+            errors[f"{prefix}.set.{path}"] = ["Unknown field for this policy."]
+        elif not _put(changed, path, value):
+            errors[f"{prefix}.set.{path}"] = ["A part of this path is not an object."]
+    for path, amount in (add_values or {}).items():
+        where = f"{prefix}.add.{path}"
+        spec = fields.get(path)
+        if spec is None:
+            errors[where] = ["Unknown field for this policy."]
+            continue
+        if spec.type not in NUMERIC:
+            errors[where] = [f"Only numbers can be added to; this is a {spec.type} field."]
+            continue
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+            errors[where] = ["Not a number."]
+            continue
+        current = _get(changed, path)
+        if current is None:
+            current = spec.default
+        if isinstance(current, bool) or not isinstance(current, (int, float)):
+            errors[where] = ["The application has no number here to add to."]
+            continue
+        total = current + amount
+        if isinstance(total, float) and total.is_integer() and spec.type == "integer":
+            total = int(total)
+        _put(changed, path, total)
+    if errors:
+        raise ApplicantInvalid(errors)
+    return changed
+
+
+def _number(value: Decimal) -> float:
+    return float(value)
+
+
+def delta(base: ScoreResult, other: ScoreResult) -> dict:
+    """What changed from the baseline: total, margin, passes, and each criterion's points."""
+    before = {b.criterion: b.points for b in base.breakdown}
+    after = {b.criterion: b.points for b in other.breakdown}
+    criteria = {}
+    for name in list(before) + [n for n in after if n not in before]:
+        old, new = before.get(name), after.get(name)
+        criteria[name] = _number((new or 0) - (old or 0))
+    return {
+        "total": _number(other.total - base.total),
+        "margin": _number(other.margin - base.margin),
+        "passes": {"from": base.passes, "to": other.passes,
+                   "changed": base.passes != other.passes},
+        "eligible": {"from": base.eligible, "to": other.eligible},
+        "criteria": criteria,
+    }
