@@ -8,7 +8,7 @@ from flask import g, request, send_from_directory
 from flask_limiter import Limiter
 from flask_smorest import Api
 
-from . import health, policies, schemas, scoring
+from . import health, policies, schemas, scoring, whatif
 from .auth import KeyRing, current_principal
 from .errors import ApiError, register_error_handlers
 
@@ -42,7 +42,7 @@ def _rate_key() -> str:
     return f"ip:{request.remote_addr}" if principal.anonymous else f"key:{principal.name}"
 
 
-LIMITED = frozenset({scoring.blp.name, scoring.batch_blp.name})
+LIMITED = frozenset({scoring.blp.name, scoring.batch_blp.name, whatif.blp.name})
 
 
 def _limiter(app) -> Limiter:
@@ -63,6 +63,7 @@ def _limiter(app) -> Limiter:
 
     limiter.limit(limit)(scoring.blp)
     limiter.limit(limit)(scoring.batch_blp)
+    limiter.limit(limit)(whatif.blp)
     return limiter
 
 
@@ -92,9 +93,9 @@ def register_api(app) -> None:
     app.before_request(_before_request)
     app.after_request(_after_request)
     api = ServiceApi(app)
-    for name in ("ScoreRequest", "ScoreResult", "Problem", "BatchResponse"):
+    for name in ("ScoreRequest", "ScoreResult", "Problem", "BatchResponse", "WhatIfRequest"):
         api.spec.components.schema(name, schema=getattr(schemas, name))
-    for blp in (scoring.blp, scoring.batch_blp, policies.blp, health.blp):
+    for blp in (scoring.blp, scoring.batch_blp, whatif.blp, policies.blp, health.blp):
         api.register_blueprint(blp)
     app.extensions["limiter"] = _limiter(app)
 

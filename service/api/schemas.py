@@ -135,3 +135,23 @@ class PolicyQuery(Strict):
 class DiffQuery(Strict):
     from_ = fields.String(data_key="from", required=True)
     to = fields.String(required=True)
+
+
+class Scenario(Strict):
+    """A named change: new values (`set`) or additions (`add`) by dotted field path, and
+    optionally another date, policy version or city."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    set = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
+                      load_default=dict, metadata={"example": {"local_knowledge_score": 92}})
+    add = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
+                      metadata={"example": {"housing.owned_months": 12}})
+    as_of = fields.Date(load_default=None)
+    policy_version = fields.String(load_default=None, allow_none=True)
+    city = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+
+class WhatIfRequest(ScoreRequest):
+    scenarios = fields.List(fields.Nested(Scenario), load_default=list,
+                            validate=validate.Length(max=20))
+    horizon_years = fields.Integer(load_default=10, validate=validate.Range(1, 30))

@@ -219,7 +219,8 @@ def smallest_changes(policy: Policy, values: dict, as_of: dt.date, result) -> li
 
 def _words(policy: Policy, entry: dict) -> dict:
     if entry["kind"] == "time":
-        return {"zh": "随时间变化，见达到分值的日期。", "en": "Changes with time: see the pass date."}
+        return {"zh": "随时间变化，见达到分值的日期。",
+                "en": "Changes with time: see the pass date."}
     if entry["kind"] == "record":
         return {"zh": "取决于记录，单独改变无法计算。",
                 "en": "Depends on the record; not a single value to change."}

@@ -1,0 +1,108 @@
+"""POST /v1/what-if: the baseline, named scenarios with their deltas, the path to the threshold."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from service.policy.errors import ApplicantInvalid, PolicyNotFound
+from service.scoring.changes import smallest_changes
+from service.scoring.engine import score
+from service.scoring.path import earliest_pass_date
+from service.scoring.whatif import apply_changes, delta
+
+from .auth import require
+from .errors import ApiError, webargs_errors
+from .schemas import WhatIfRequest
+from .scoring import PROBLEMS, json_body, json_response
+from .wire import wire
+
+blp = Blueprint("whatif", __name__, url_prefix="/v1", description="What if, and what next.")
+_schema = WhatIfRequest()
+
+
+def _load(item) -> dict:
+    if not isinstance(item, dict):
+        raise ApiError(422, "invalid_request", "The body must be a JSON object.",
+                       {"body": ["Must be an object."]})
+    try:
+        return _schema.load(item)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_request", "The request does not fit WhatIfRequest.",
+                       webargs_errors({"json": exc.messages})) from None
+
+
+def _scenario(index: int, scenario: dict, body: dict, registry):
+    where = f"scenarios.{index}"
+    city = scenario["city"] or body["city"]
+    as_of = scenario["as_of"] or body["as_of"]
+    version = scenario["policy_version"]
+    if version is None and city == body["city"]:
+        version = body["policy_version"]
+    try:
+        policy = registry.resolve(city, as_of, version)
+    except PolicyNotFound as exc:
+        raise ApplicantInvalid({where: [str(exc)]}) from None
+    applicant = apply_changes(body["applicant"], scenario["set"], scenario["add"],
+                              policy.fields, where)
+    values = policy.applicant_schema.parse(applicant, as_of, prefix=f"{where}.applicant")
+    return score(policy, values, as_of)
+
+
+def _quota_notes(policy, result) -> list[dict]:
+    if policy.threshold["kind"] != "quota":
+        return []
+    return [{"code": "next_cutoff_unknown",
+             "zh": f"未来年度的落户分值未知；按最近公布的分值{result.threshold}推算。",
+             "en": f"The cutoff of coming rounds is unknown; the latest published cutoff, "
+                   f"{result.threshold}, is used."}]
+
+
+@blp.route("/what-if", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/WhatIfRequest"}}}},
+    responses={"200": {"description": "Baseline, scenarios with deltas, path to the threshold."},
+               **PROBLEMS})
+@require("score", anonymous=True)
+def what_if():
+    """Score the application, each scenario (up to 20), and the path to the threshold."""
+    registry = current_app.extensions["policies"]
+    body = _load(json_body())
+    as_of = body["as_of"]
+    policy = registry.resolve(body["city"], as_of, body["policy_version"])
+    values = policy.applicant_schema.parse(body["applicant"], as_of)
+    baseline = score(policy, values, as_of)
+    results, errors = [], {}
+    for index, scenario in enumerate(body["scenarios"]):
+        try:
+            results.append((scenario["name"], _scenario(index, scenario, body, registry)))
+        except ApplicantInvalid as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ApplicantInvalid(errors)
+    path = {
+        "earliest_pass": earliest_pass_date(policy, values, as_of, body["horizon_years"]),
+        "horizon_years": body["horizon_years"],
+        "changes": smallest_changes(policy, values, as_of, baseline),
+        "threshold": float(baseline.threshold),
+        "threshold_estimated": baseline.threshold_estimated,
+        "notes": _quota_notes(policy, baseline),
+    }
+    return json_response({
+        "baseline": wire(baseline),
+        "scenarios": [{"name": name, "result": wire(result), "delta": delta(baseline, result)}
+                      for name, result in results],
+        "path_to_threshold": _plain(path),
+    })
+
+
+def _plain(value):
+    """Dates and decimals in the path as JSON values."""
+    from service.scoring.result import plain
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return plain(value)
