@@ -21,7 +21,7 @@ DURATION = "10s"
 KEY = "bench-secret"
 
 
-def wrk(base: str, body: str, tmp: str) -> float:
+def wrk(base: str, body: str, tmp: str, path: str = "/v1/score") -> float:
     script = Path(tmp) / "post.lua"
     script.write_text(
         'wrk.method = "POST"\n'
@@ -29,7 +29,7 @@ def wrk(base: str, body: str, tmp: str) -> float:
         f'wrk.headers["Authorization"] = "Bearer {KEY}"\n'
         f"wrk.body = {json.dumps(body)}\n")
     out = subprocess.run(["wrk", "-t2", "-c8", f"-d{DURATION}", "-s", str(script),
-                          base + "/v1/score"], capture_output=True, text=True, check=True).stdout
+                          base + path], capture_output=True, text=True, check=True).stdout
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise RuntimeError(f"{non2xx.group(1)} failed responses:\n{out}")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_engine.py", "bench_batch.py", "bench_http.py"]
+BENCHES = ["bench_engine.py", "bench_batch.py", "bench_http.py", "bench_whatif.py"]
 
 
 def main() -> int:

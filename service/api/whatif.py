@@ -93,16 +93,5 @@ def what_if():
         "baseline": wire(baseline),
         "scenarios": [{"name": name, "result": wire(result), "delta": delta(baseline, result)}
                       for name, result in results],
-        "path_to_threshold": _plain(path),
+        "path_to_threshold": path,
     })
-
-
-def _plain(value):
-    """Dates and decimals in the path as JSON values."""
-    from service.scoring.result import plain
-
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return plain(value)

@@ -16,6 +16,7 @@ from service.policy.model import Policy
 from .dates import completed_months, shift_years
 from .engine import probe
 from .kinds import KINDS
+from .result import plain
 
 WORKING_AGE = 16
 SEARCH_SPAN = 1200  # how far a number without a maximum is searched
@@ -146,17 +147,22 @@ def _choices(spec) -> list:
     return [None] + list(range(low, high + 1)) if not spec.required else list(range(low, high + 1))
 
 
-def _search_categories(policy, values, paths: list[str], prober):
-    """The passing combination of these categorical inputs with the least points, or None."""
-    best = None
+def _search_categories(policy, values, paths: list[str], prober, index: int):
+    """The passing combination of these categorical inputs that gives the criterion the
+    fewest points, or None. Only combinations that raise the criterion's own points are
+    tried on the whole engine, lowest first, so the search usually stops early."""
+    criterion = policy.compiled.criteria[index]
+    current = prober.ticks[index]
+    raising = []
     for combo in itertools.product(*(_choices(policy.fields[p]) for p in paths)):
         changes = dict(zip(paths, combo))
-        if all(values.get(p) == v for p, v in changes.items()):
-            continue
-        passes, total = prober(changes)
-        if passes and (best is None or total < best[0]):
-            best = (total, changes)
-    return None if best is None else best[1]
+        ticks = criterion.points({**prober.full, **changes})
+        if ticks > current:
+            raising.append((ticks, len(raising), changes))
+    for _, _, changes in sorted(raising):
+        if prober(changes)[0]:
+            return changes
+    return None
 
 
 def _inputs(policy: Policy, criterion: dict) -> tuple[str, list[str]]:
@@ -188,13 +194,14 @@ def smallest_changes(policy: Policy, values: dict, as_of: dt.date, result) -> li
     out = []
     criteria = {c["id"]: c for c in policy.spec["criteria"]}
     prober = Prober(policy, values, as_of, result)
-    for item in result.breakdown:
+    for index, item in enumerate(result.breakdown):
         if item.capped:
             continue
         criterion = criteria[item.criterion]
         kind, paths = _inputs(policy, criterion)
         entry = {"criterion": item.criterion, "label": item.label, "kind": kind,
-                 "inputs": paths, "current": {p: values.get(p) for p in paths if p in values},
+                 "inputs": paths,
+                 "current": {p: plain(values.get(p)) for p in paths if p in values},
                  "needed": None, "enough_alone": False}
         if result.passes:
             entry["enough_alone"] = True
@@ -209,7 +216,7 @@ def smallest_changes(policy: Policy, values: dict, as_of: dt.date, result) -> li
             if needed is not None:
                 entry.update(needed={path: needed}, enough_alone=True)
         elif kind == "category":
-            needed = _search_categories(policy, values, paths, prober)
+            needed = _search_categories(policy, values, paths, prober, index)
             if needed is not None:
                 entry.update(needed=needed, enough_alone=True)
         entry["words"] = _words(policy, entry)

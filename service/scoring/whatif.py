@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from decimal import Decimal
 
 from service.policy.errors import ApplicantInvalid
 from service.policy.model import FieldSpec
@@ -77,21 +76,20 @@ def apply_changes(applicant: dict, set_values: dict, add_values: dict,
     return changed
 
 
-def _number(value: Decimal) -> float:
-    return float(value)
+def _points(result: ScoreResult) -> dict[str, float]:
+    shown = result.scale.shown
+    return {c.id: shown(t)[0] for c, t in zip(result.policy_obj.compiled.criteria, result.ticks)}
 
 
 def delta(base: ScoreResult, other: ScoreResult) -> dict:
-    """What changed from the baseline: total, margin, passes, and each criterion's points."""
-    before = {b.criterion: b.points for b in base.breakdown}
-    after = {b.criterion: b.points for b in other.breakdown}
-    criteria = {}
-    for name in list(before) + [n for n in after if n not in before]:
-        old, new = before.get(name), after.get(name)
-        criteria[name] = _number((new or 0) - (old or 0))
+    """What changed from the baseline: total, margin, passes, and each criterion's points
+    (a criterion only one of the two policies has counts as 0 in the other)."""
+    before, after = _points(base), _points(other)
+    criteria = {name: round(after.get(name, 0.0) - before.get(name, 0.0), 6)
+                for name in list(before) + [n for n in after if n not in before]}
     return {
-        "total": _number(other.total - base.total),
-        "margin": _number(other.margin - base.margin),
+        "total": float(other.total - base.total),
+        "margin": float(other.margin - base.margin),
         "passes": {"from": base.passes, "to": other.passes,
                    "changed": base.passes != other.passes},
         "eligible": {"from": base.eligible, "to": other.eligible},
