@@ -1,4 +1,5 @@
-"""hukou-points: serve; policies validate|diff|hash; score FILE; keys add."""
+"""hukou-points: serve; policies validate|diff|hash; score FILE; simulate; population
+generate; keys add."""
 
 from __future__ import annotations
 
@@ -136,6 +137,98 @@ def cmd_keys_add(args) -> int:
     return 0
 
 
+def _population_kind(path: str, given: str | None) -> str:
+    if given:
+        return given
+    for suffix, kind in ((".csv", "csv"), (".ndjson", "ndjson"), (".jsonl", "ndjson"),
+                         (".json", "json")):
+        if path.endswith(suffix):
+            return kind
+    return "ndjson"
+
+
+def cmd_simulate(args) -> int:
+    import time
+
+    from .policy.loader import load_inline_policy
+    from .population import RowError, rows_of
+    from .scoring.simulate import Simulation
+
+    registry = _registry(args)
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    current = registry.resolve(args.city, as_of, args.current_version)
+    if args.candidate:
+        text = Path(args.candidate).read_text(encoding="utf-8")
+        candidate = load_inline_policy(text, registry.policies.tiers, name=args.candidate)
+    else:
+        candidate = registry.resolve(args.city, as_of, args.candidate_version)
+    fields = {**current.fields, **candidate.fields}
+    kind = _population_kind(args.population, args.format)
+    simulation = Simulation(current, candidate, as_of)
+    tty, started = sys.stderr.isatty(), time.monotonic()
+    with open(args.population, encoding="utf-8", newline="") as handle:
+        source = handle.read() if kind == "json" else handle
+        for number, row in rows_of(source, kind, fields):
+            if isinstance(row, RowError):
+                simulation.error(number, str(row))
+            else:
+                simulation.add(number, row)
+            if tty and number % 20000 == 0:
+                rate = number / max(time.monotonic() - started, 1e-9)
+                print(f"\r{number:>10,} rows  {rate:>9,.0f} rows/s", end="", file=sys.stderr)
+    if tty:
+        print(file=sys.stderr)
+    print(json.dumps(simulation.report(), ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
+def cmd_generate(args) -> int:
+    import csv
+    import random
+
+    from .population import synthetic_applicant
+
+    registry = _registry(args)
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    policy = registry.resolve(args.city, as_of)
+    rng = random.Random(args.seed)
+    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        if args.format == "csv":
+            columns = list(policy.fields)
+            writer = csv.writer(out)
+            writer.writerow(columns)
+            for _ in range(args.n):
+                flat = _flatten(synthetic_applicant(rng, policy.fields, as_of))
+                writer.writerow([json.dumps(flat[c]) if isinstance(flat.get(c), list)
+                                 else _csv_text(flat.get(c)) for c in columns])
+        else:
+            for _ in range(args.n):
+                out.write(json.dumps(synthetic_applicant(rng, policy.fields, as_of)) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def _csv_text(value) -> str:
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
+
+
+def _flatten(data: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def cmd_serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
@@ -187,6 +280,32 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("file", help="path, or - for standard input")
     score.add_argument("--dir")
     score.set_defaults(run=cmd_score)
+
+    simulate = sub.add_parser("simulate", help="a population under the policy in force and a "
+                                               "candidate: pass rates, distributions, flips")
+    simulate.add_argument("--city", required=True)
+    simulate.add_argument("--population", required=True, help="CSV, NDJSON or JSON file")
+    simulate.add_argument("--format", choices=["csv", "ndjson", "json"])
+    group = simulate.add_mutually_exclusive_group(required=True)
+    group.add_argument("--candidate", help="a draft policy file (YAML or JSON)")
+    group.add_argument("--candidate-version")
+    simulate.add_argument("--current-version")
+    simulate.add_argument("--as-of")
+    simulate.add_argument("--dir")
+    simulate.set_defaults(run=cmd_simulate)
+
+    population = sub.add_parser("population", help="synthetic populations")
+    pop_sub = population.add_subparsers(dest="population_command", required=True)
+    generate = pop_sub.add_parser("generate", help="write N synthetic applicants; same seed, "
+                                                   "same file")
+    generate.add_argument("--city", required=True)
+    generate.add_argument("--n", type=int, required=True)
+    generate.add_argument("--seed", type=int, default=1)
+    generate.add_argument("--format", choices=["csv", "ndjson"], default="csv")
+    generate.add_argument("--out")
+    generate.add_argument("--as-of")
+    generate.add_argument("--dir")
+    generate.set_defaults(run=cmd_generate)
 
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -63,3 +65,10 @@ def build_policy(tmp_path: Path, **overrides):
 def score_values(policy, applicant: dict, as_of: dt.date = dt.date(2024, 6, 30)):
     """Parse and score, as the API does."""
     return score(policy, policy.applicant_schema.parse(applicant, as_of), as_of)
+
+
+def cli(*args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run `hukou-points` as a user would, from the repository root."""
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=root, input=stdin,
+                          capture_output=True, text=True, timeout=120)

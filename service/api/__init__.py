@@ -8,7 +8,7 @@ from flask import g, request, send_from_directory
 from flask_limiter import Limiter
 from flask_smorest import Api
 
-from . import health, policies, schemas, scoring, whatif
+from . import health, policies, schemas, scoring, simulation, whatif
 from .auth import KeyRing, current_principal
 from .errors import ApiError, register_error_handlers
 
@@ -93,9 +93,11 @@ def register_api(app) -> None:
     app.before_request(_before_request)
     app.after_request(_after_request)
     api = ServiceApi(app)
-    for name in ("ScoreRequest", "ScoreResult", "Problem", "BatchResponse", "WhatIfRequest"):
+    for name in ("ScoreRequest", "ScoreResult", "Problem", "BatchResponse", "WhatIfRequest",
+                 "SimulateRequest"):
         api.spec.components.schema(name, schema=getattr(schemas, name))
-    for blp in (scoring.blp, scoring.batch_blp, whatif.blp, policies.blp, health.blp):
+    for blp in (scoring.blp, scoring.batch_blp, whatif.blp, simulation.blp, policies.blp,
+                health.blp):
         api.register_blueprint(blp)
     app.extensions["limiter"] = _limiter(app)
 

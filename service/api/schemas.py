@@ -155,3 +155,23 @@ class WhatIfRequest(ScoreRequest):
     scenarios = fields.List(fields.Nested(Scenario), load_default=list,
                             validate=validate.Length(max=20))
     horizon_years = fields.Integer(load_default=10, validate=validate.Range(1, 30))
+
+
+class Candidate(Strict):
+    """The policy to compare: a version of the city, or a draft given inline."""
+
+    version = fields.String(load_default=None)
+    policy = fields.Raw(load_default=None, metadata={
+        "description": "A city policy document, as YAML or JSON text or as an object."})
+
+
+class SimulateRequest(Strict):
+    city = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    as_of = fields.Date(load_default=dt.date.today)
+    current_version = fields.String(load_default=None)
+    candidate = fields.Nested(Candidate, required=True)
+    population = fields.List(fields.Raw(), load_default=None,
+                             metadata={"description": "Applicants, as in ScoreRequest."})
+    population_csv = fields.String(load_default=None,
+                                   metadata={"description": "A CSV: a column per field path."})
+    population_ndjson = fields.String(load_default=None)

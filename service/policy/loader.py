@@ -180,6 +180,13 @@ def _load_city(path: Path, rel: str, tiers: dict, problems: list[Problem]) -> Po
     raw = _read(path, rel, problems)
     if raw is None:
         return None
+    return build_city(raw, rel, tiers, problems, directory=path.parent.name, stem=path.stem)
+
+
+def build_city(raw: dict, rel: str, tiers: dict, problems: list[Problem],
+               directory: str | None = None, stem: str | None = None) -> Policy | None:
+    """A city document (already read) merged with its tier, validated and compiled; or None
+    with the problems appended, each naming `rel` and the field path."""
     tier = tiers.get(raw.get("tier"))
     if tier is None:
         problems.append(Problem(rel, "tier", f"Unknown tier {raw.get('tier')!r}; "
@@ -192,10 +199,10 @@ def _load_city(path: Path, rel: str, tiers: dict, problems: list[Problem]) -> Po
         problems += [Problem(rel, p, m) for p, m in _named_errors(exc.messages, document)]
         return None
     found = [Problem(rel, p, m) for p, m in check_policy(loaded, tier)]
-    if loaded["city"] != path.parent.name:
-        found.append(Problem(rel, "city", f"Must match the directory {path.parent.name!r}."))
-    if loaded["version"] != path.stem:
-        found.append(Problem(rel, "version", f"Must match the file name {path.stem!r}."))
+    if directory is not None and loaded["city"] != directory:
+        found.append(Problem(rel, "city", f"Must match the directory {directory!r}."))
+    if stem is not None and loaded["version"] != stem:
+        found.append(Problem(rel, "version", f"Must match the file name {stem!r}."))
     if found:
         problems += found
         return None
@@ -215,6 +222,23 @@ def _load_city(path: Path, rel: str, tiers: dict, problems: list[Problem]) -> Po
 
     policy.compiled = compile_policy(policy, loaded)
     policy.applicant_schema = ApplicantParser(policy)
+    return policy
+
+
+def load_inline_policy(source, tiers: dict, name: str = "<inline>") -> Policy:
+    """A draft city policy given as YAML or JSON text (or already a mapping), validated
+    against the served tiers exactly as a file would be; raises PolicyInvalid."""
+    problems: list[Problem] = []
+    if isinstance(source, str):
+        try:
+            source = load_yaml(source)  # JSON is YAML too
+        except StrictYAMLError as exc:
+            raise PolicyInvalid([Problem(name, "", f"Cannot read: {exc}")]) from None
+    if not isinstance(source, dict):
+        raise PolicyInvalid([Problem(name, "", "The policy must be a mapping.")])
+    policy = build_city(source, name, tiers, problems)
+    if policy is None:
+        raise PolicyInvalid(problems)
     return policy
 
 

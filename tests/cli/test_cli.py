@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import yaml
-from conftest import POLICIES, ROOT
-from support import city_doc, label, write_dir
+from conftest import POLICIES
+from support import city_doc, cli, label, write_dir
 
 from service.api.auth import KeyRing
-
-
-def cli(*args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=ROOT, input=stdin,
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_validate_the_shipped_policies():

@@ -1,0 +1,77 @@
+"""POST /v1/simulate: a population under the policy in force and a candidate policy."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from service.policy.errors import PolicyInvalid
+from service.policy.loader import load_inline_policy
+from service.population import RowError, rows_of
+from service.scoring.simulate import Simulation
+
+from .auth import require
+from .errors import ApiError, webargs_errors
+from .schemas import SimulateRequest
+from .scoring import PROBLEMS, json_body, json_response
+
+blp = Blueprint("simulate", __name__, url_prefix="/v1", description="Simulate draft policies.")
+_schema = SimulateRequest()
+
+
+def _candidate(body: dict, registry, as_of):
+    given = body["candidate"]
+    if (given["version"] is None) == (given["policy"] is None):
+        raise ApiError(422, "invalid_request", "Give the candidate as a version or a policy.",
+                       {"candidate": ["Give exactly one of version and policy."]})
+    if given["version"] is not None:
+        return registry.resolve(body["city"], as_of, given["version"])
+    try:
+        return load_inline_policy(given["policy"], registry.policies.tiers,
+                                  name="candidate.policy")
+    except PolicyInvalid as exc:
+        errors: dict[str, list[str]] = {}
+        for problem in exc.problems:
+            key = f"candidate.policy.{problem.path}" if problem.path else "candidate.policy"
+            errors.setdefault(key, []).append(problem.message)
+        raise ApiError(422, "invalid_policy", "The candidate policy does not validate.",
+                       errors) from None
+
+
+def _rows(body: dict, fields: dict):
+    given = [k for k in ("population", "population_csv", "population_ndjson")
+             if body[k] is not None]
+    if len(given) != 1:
+        raise ApiError(422, "invalid_request", "Give the population one way.",
+                       {"population": ["Give exactly one of population, population_csv and "
+                                       "population_ndjson."]})
+    kind = {"population": "json", "population_csv": "csv", "population_ndjson": "ndjson"}
+    return rows_of(body[given[0]], kind[given[0]], fields)
+
+
+@blp.route("/simulate", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/SimulateRequest"}}}},
+    responses={"200": {"description": "Both policies' pass rates, distributions, mean "
+                                      "points per criterion, flips and row errors."},
+               **PROBLEMS})
+@require("simulate")
+def simulate():
+    """Score a population under the policy in force and a candidate, and compare."""
+    registry = current_app.extensions["policies"]
+    try:
+        body = _schema.load(json_body())
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_request", "The request does not fit SimulateRequest.",
+                       webargs_errors({"json": exc.messages})) from None
+    as_of = body["as_of"]
+    current = registry.resolve(body["city"], as_of, body["current_version"])
+    candidate = _candidate(body, registry, as_of)
+    simulation = Simulation(current, candidate, as_of)
+    for number, row in _rows(body, {**current.fields, **candidate.fields}):
+        if isinstance(row, RowError):
+            simulation.error(number, str(row))
+        else:
+            simulation.add(number, row)
+    return json_response(simulation.report())
