@@ -226,21 +226,27 @@ def estimate_note(threshold, round_year) -> dict:
     }
 
 
-def probe(policy: Policy, values: dict, as_of: dt.date) -> tuple[bool, Decimal, Decimal]:
-    """(passes, total, threshold) without building a result: for searches over many inputs.
-    The same steps as `score`, which stays the one that answers callers."""
+def tally(policy: Policy, values: dict, as_of: dt.date) -> tuple:
+    """(eligible, passes, total, ticks per criterion) without building a result: for
+    searches and simulations over many applications. The same steps as `score`, which
+    stays the one that answers callers (a test holds them equal)."""
     compiled: CompiledPolicy = policy.compiled
     values = dict(values)
     dates = compiled.dates_on(as_of)
     for name, derive in compiled.facts:
         values[name] = derive(values, dates)
-    eligible = all(check(values) for check in compiled.gate_checks)
+    eligible = all([check(values) for check in compiled.gate_checks])
     ticks = [evaluate(values) for evaluate in compiled.evaluators]
     if compiled.groups:
         apply_group_caps(compiled.groups, ticks)
     total = compiled.scale.points(sum(ticks))
-    threshold = compiled.threshold_for(as_of)[0]
-    return eligible and total >= threshold, total, threshold
+    return eligible, eligible and total >= compiled.threshold_for(as_of)[0], total, ticks
+
+
+def probe(policy: Policy, values: dict, as_of: dt.date) -> tuple[bool, Decimal, Decimal]:
+    """(passes, total, threshold), by `tally`."""
+    _, passes, total, _ = tally(policy, values, as_of)
+    return passes, total, policy.compiled.threshold_for(as_of)[0]
 
 
 def score(policy: Policy, values: dict, as_of: dt.date) -> ScoreResult:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from service.policy.errors import ApplicantInvalid
 from service.policy.model import Policy
 
-from .engine import score
+from .engine import tally
 
 BIN_WIDTH = 5
 BIN_LOW, BIN_HIGH = -200, 400
@@ -36,29 +36,41 @@ class Side:
     below: int = 0
     above: int = 0
     bins: list = field(default_factory=lambda: [0] * ((BIN_HIGH - BIN_LOW) // BIN_WIDTH))
-    points: dict = field(default_factory=dict)
+    sums: list = field(default_factory=list)  # exact ticks per criterion
     best: list = field(default_factory=list)  # a min-heap of the quota's best totals
 
     def add(self, result) -> None:
+        """Count one scored application (a result of `engine.tally`)."""
+        eligible, passes, total, ticks = result
         self.scored += 1
-        self.eligible += result.eligible
-        self.passes += result.passes
-        total = float(result.total)
+        self.eligible += eligible
+        self.passes += passes
+        total = float(total)
         if total < BIN_LOW:
             self.below += 1
         elif total >= BIN_HIGH:
             self.above += 1
         else:
             self.bins[int((total - BIN_LOW) // BIN_WIDTH)] += 1
-        shown = result.scale.shown
-        for criterion, ticks in zip(self.policy.compiled.criteria, result.ticks):
-            self.points[criterion.id] = self.points.get(criterion.id, 0.0) + shown(ticks)[0]
+        sums = self.sums
+        for i, t in enumerate(ticks):
+            sums[i] += t
         quota = self.policy.threshold.get("quota")
-        if quota and result.eligible:
+        if quota and eligible:
             if len(self.best) < quota:
                 heapq.heappush(self.best, total)
             elif total > self.best[0]:
                 heapq.heapreplace(self.best, total)
+
+    def __post_init__(self):
+        self.sums = [0] * len(self.policy.compiled.criteria)
+
+    def _means(self) -> dict:
+        if not self.scored:
+            return {}
+        denominator = self.policy.compiled.scale.denominator * self.scored
+        return {c.id: float(s / denominator) if isinstance(s, int) else float(s) / denominator
+                for c, s in zip(self.policy.compiled.criteria, self.sums)}
 
     def report(self) -> dict:
         out = {
@@ -67,8 +79,7 @@ class Side:
             "pass_rate": self.passes / self.scored if self.scored else None,
             "histogram": {"edges": bin_edges(), "counts": self.bins, "below": self.below,
                           "above": self.above},
-            "mean_points": {k: v / self.scored for k, v in self.points.items()}
-            if self.scored else {},
+            "mean_points": self._means(),
         }
         quota = self.policy.threshold.get("quota")
         if quota:
@@ -83,6 +94,8 @@ class Simulation:
     def __init__(self, current: Policy, candidate: Policy, as_of: dt.date):
         self.as_of = as_of
         self.current, self.candidate = Side(current), Side(candidate)
+        # Two versions that declare the same fields read an application the same way.
+        self.same_fields = current.fields == candidate.fields and current.reads == candidate.reads
         self.rows = 0
         self.errors: list[dict] = []
         self.error_count = 0
@@ -94,23 +107,21 @@ class Simulation:
         if len(self.errors) < KEEP_ROWS:
             self.errors.append({"row": row, "reason": reason})
 
-    def _score(self, side: Side, applicant: dict):
-        policy = side.policy
-        values = policy.applicant_schema.parse(applicant, self.as_of, prefix="applicant")
-        return score(policy, values, self.as_of)
-
     def add(self, row: int, applicant) -> None:
         self.rows += 1
-        results = []
+        results, values = [], None
         for side in (self.current, self.candidate):
+            policy = side.policy
             try:
-                results.append(self._score(side, applicant))
+                if values is None or not self.same_fields:
+                    values = policy.applicant_schema.parse(applicant, self.as_of)
             except ApplicantInvalid as exc:
-                self.error(row, {"policy": side.policy.version, "errors": exc.errors})
+                self.error(row, {"policy": policy.version, "errors": exc.errors})
                 return
+            results.append(tally(policy, values, self.as_of))
         for side, result in zip((self.current, self.candidate), results):
             side.add(result)
-        before, after = results[0].passes, results[1].passes
+        before, after = results[0][1], results[1][1]
         if before != after:
             kind = "pass_to_fail" if before else "fail_to_pass"
             self.flip_counts[kind] += 1

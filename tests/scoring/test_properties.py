@@ -130,3 +130,15 @@ def test_same_input_same_decision_whatever_the_key_order(shipped, applicant, see
 
     a, b = run(p, applicant), run(p, shuffled(applicant))
     assert a.decision_id == b.decision_id and a.to_dict() == b.to_dict()
+
+
+@SETTINGS
+@given(applicant=beijing_applicants())
+def test_tally_agrees_with_score(shipped, applicant):
+    from service.scoring.engine import tally
+
+    p = policy(shipped, "beijing")
+    values = p.applicant_schema.parse(applicant, AS_OF)
+    result = score(p, values, AS_OF)
+    assert tally(p, values, AS_OF) == (result.eligible, result.passes, result.total,
+                                       result.ticks)
