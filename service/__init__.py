@@ -9,6 +9,7 @@ def create_app(config: dict | None = None):
 
     from .api import register_api
     from .config import from_environment
+    from .monitoring.store import store_from_config
     from .policy.registry import PolicyRegistry
 
     app = Flask(__name__)
@@ -17,5 +18,6 @@ def create_app(config: dict | None = None):
     app.config.update(settings)
     app.extensions["policies"] = PolicyRegistry(app.config["POLICY_DIR"],
                                                 check_published=app.config["CHECK_PUBLISHED"])
+    app.extensions["store"] = store_from_config(app.config)
     register_api(app)
     return app

@@ -8,7 +8,7 @@ from flask import g, request, send_from_directory
 from flask_limiter import Limiter
 from flask_smorest import Api
 
-from . import health, policies, schemas, scoring, simulation, whatif
+from . import health, monitoring, policies, schemas, scoring, simulation, whatif
 from .auth import KeyRing, current_principal
 from .errors import ApiError, register_error_handlers
 
@@ -97,7 +97,7 @@ def register_api(app) -> None:
                  "SimulateRequest"):
         api.spec.components.schema(name, schema=getattr(schemas, name))
     for blp in (scoring.blp, scoring.batch_blp, whatif.blp, simulation.blp, policies.blp,
-                health.blp):
+                monitoring.blp, health.blp):
         api.register_blueprint(blp)
     app.extensions["limiter"] = _limiter(app)
 

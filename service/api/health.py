@@ -18,10 +18,13 @@ def healthz():
 
 @blp.route("/readyz", methods=["GET"])
 def readyz():
-    """Readiness: the policy set that is serving, and the last reload's problems if any."""
+    """Readiness: the policy set that is serving, the last reload's problems if any, and the
+    store: 'degraded' while Redis is unreachable (scores are still answered and kept)."""
     registry = current_app.extensions["policies"]
+    store = current_app.extensions["store"].status()
     body = {
-        "status": "ready",
+        "status": "ready" if store["reachable"] else "degraded",
+        "store": store,
         "policies": {"revision": registry.revision,
                      "count": sum(len(v) for v in registry.cities().values()),
                      "loaded_at": registry.loaded_at.isoformat(),

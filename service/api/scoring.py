@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 
 from service.scoring.engine import score
 
-from .auth import require
+from .auth import current_principal, require
 from .errors import ApiError, as_problem, problem_body, webargs_errors
 from .schemas import ScoreRequest
 from .wire import wire
@@ -37,6 +37,14 @@ def score_request(body: dict, registry):
             "en": f"The pinned version {policy.version} is not in force on {as_of.isoformat()}.",
         })
     return policy, result
+
+
+def record(body: dict, policy, result) -> None:
+    """Count a bureau's score in the drift statistics (never an anonymous one, never when
+    the request says record: false). Only the total and the outcome are kept."""
+    if body.get("record", True) and not current_principal().anonymous:
+        current_app.extensions["store"].record(policy.city, policy.version, float(result.total),
+                                               result.passes, result.eligible)
 
 
 def json_response(payload, status: int = 200) -> Response:
@@ -93,7 +101,8 @@ PROBLEMS = {
 def score_one():
     """Score one application against the policy in force (or the pinned version)."""
     body = load_request(json_body())
-    _, result = score_request(body, current_app.extensions["policies"])
+    policy, result = score_request(body, current_app.extensions["policies"])
+    record(body, policy, result)
     return json_response(wire(result))
 
 
@@ -158,7 +167,10 @@ def fast_envelope(item) -> dict | None:
 def _score_item(item, registry) -> dict:
     if isinstance(item, Exception):
         raise item
-    return wire(score_request(load_request(item), registry)[1])
+    body = load_request(item)
+    policy, result = score_request(body, registry)
+    record(body, policy, result)
+    return wire(result)
 
 
 @batch_blp.route("/score/batch", methods=["POST"])
