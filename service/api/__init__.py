@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from flask import g, request, send_from_directory
 from flask_limiter import Limiter
 from flask_smorest import Api
+
+from service.monitoring import metrics
 
 from . import health, monitoring, policies, schemas, scoring, simulation, whatif
 from .auth import KeyRing, current_principal
@@ -68,6 +71,7 @@ def _limiter(app) -> Limiter:
 
 
 def _before_request() -> None:
+    g.started = time.perf_counter()
     g.request_id = (request.headers.get("X-Request-ID") or "")[:64] or uuid.uuid4().hex
     if request.method in ("POST", "PUT", "PATCH") and request.path.startswith("/v1/"):
         allowed = JSON_BODIES | set(scoring.NDJSON) if request.path.endswith("/batch") \
@@ -78,6 +82,11 @@ def _before_request() -> None:
 
 
 def _after_request(response):
+    rule = request.url_rule
+    endpoint = rule.rule if rule is not None else "unmatched"
+    metrics.REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    if "started" in g:
+        metrics.LATENCY.labels(endpoint).observe(time.perf_counter() - g.started)
     response.headers["X-Request-ID"] = g.get("request_id", "")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -100,6 +109,7 @@ def register_api(app) -> None:
                 monitoring.blp, health.blp):
         api.register_blueprint(blp)
     app.extensions["limiter"] = _limiter(app)
+    metrics.publish_policies(app.extensions["policies"].policies.all())
 
     @app.route("/docs-assets/<path:name>")
     def docs_assets(name):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import datetime as dt
+
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
+from service.monitoring import metrics as prom
+
+from .auth import require
 from .scoring import json_response
 
 blp = Blueprint("health", __name__, description="Liveness and readiness.")
@@ -31,3 +36,15 @@ def readyz():
                      "last_reload_problems": [str(p) for p in registry.last_problems]},
     }
     return json_response(body)
+
+
+@blp.route("/metrics", methods=["GET"])
+@require("ops")
+def metrics():
+    """Prometheus text format: requests, latency, scores, policies, store, drift gauges."""
+    from .monitoring import drift_series
+
+    body, content_type = prom.exposition(
+        lambda: drift_series(current_app, dt.timedelta(hours=24)))
+    return Response(body, mimetype=content_type.split(";")[0],
+                    headers={"Content-Type": content_type})

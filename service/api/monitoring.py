@@ -63,14 +63,9 @@ def _reference(store, policy) -> tuple[Histogram, str]:
         f"first {REFERENCE_DAYS} days in force"
 
 
-@blp.route("/drift", methods=["GET"])
-@blp.doc(responses={"200": {"description": "Per city and version: every statistic and its "
-                                           "level."}, **PROBLEMS})
-@require("ops")
-def drift():
-    """Per city and version: the recent window against the reference."""
-    registry, store = current_app.extensions["policies"], current_app.extensions["store"]
-    span = _window()
+def drift_series(app, span: dt.timedelta) -> list[dict]:
+    """Every recorded city and version: the window ending now against its reference."""
+    registry, store = app.extensions["policies"], app.extensions["store"]
     now = dt.datetime.now(dt.UTC)
     today = now.date()
     out = []
@@ -90,7 +85,18 @@ def drift():
                     "window": {"from": (now - span).isoformat(), "to": now.isoformat()},
                     "reference": source, **report,
                     "histogram": current.to_dict(), "reference_histogram": reference.to_dict()})
-    return json_response({"series": out, "store": store.status()})
+    return out
+
+
+@blp.route("/drift", methods=["GET"])
+@blp.doc(responses={"200": {"description": "Per city and version: every statistic and its "
+                                           "level."}, **PROBLEMS})
+@require("ops")
+def drift():
+    """Per city and version: the recent window (default 24h, ?window=7d) against the
+    reference (a baseline set by an operator, or the first 30 days in force)."""
+    series = drift_series(current_app, _window())
+    return json_response({"series": series, "store": current_app.extensions["store"].status()})
 
 
 @blp.route("/baseline", methods=["POST"])

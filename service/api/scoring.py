@@ -10,6 +10,7 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
+from service.monitoring import metrics as prom
 from service.scoring.engine import score
 
 from .auth import current_principal, require
@@ -30,6 +31,8 @@ def score_request(body: dict, registry):
     policy = registry.resolve(body["city"], as_of, body.get("policy_version"))
     values = policy.applicant_schema.parse(body["applicant"], as_of)
     result = score(policy, values, as_of)
+    prom.observe_score(policy.city, policy.version, float(result.total), result.passes,
+                       result.eligible)
     if body.get("policy_version") and not policy.in_force(as_of):
         result.notes.append({
             "code": "version_not_in_force",

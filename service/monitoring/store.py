@@ -15,6 +15,7 @@ import os
 import threading
 import time
 
+from . import metrics
 from .histogram import Histogram
 
 HOUR = 3600
@@ -52,6 +53,7 @@ class ScoreStore:
             if bucket is None:
                 if len(self.pending) >= self.max_buckets:
                     self.dropped += 1
+                    metrics.DROPPED.inc()
                     return
                 bucket = self.pending[key] = Histogram()
             bucket.add(total, passes, eligible)
@@ -160,6 +162,7 @@ class RedisStore(ScoreStore):
             pipe.execute()
         except Exception:  # any Redis or network failure: keep the data, count the failure
             self.flush_failures += 1
+            metrics.FLUSHES.labels("failure").inc()
             self.reachable = False
             with self.lock:
                 for key, hist in batch.items():
@@ -169,8 +172,10 @@ class RedisStore(ScoreStore):
                         self.pending[key] = hist
                     else:
                         self.dropped += hist.count
+                        metrics.DROPPED.inc(hist.count)
             return False
         self.flushes += 1
+        metrics.FLUSHES.labels("success").inc()
         self.reachable = True
         return True
 
