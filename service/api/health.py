@@ -44,7 +44,9 @@ def metrics():
     """Prometheus text format: requests, latency, scores, policies, store, drift gauges."""
     from .monitoring import drift_series
 
+    app = current_app._get_current_object()
     body, content_type = prom.exposition(
-        lambda: drift_series(current_app, dt.timedelta(hours=24)))
+        lambda: drift_series(app, dt.timedelta(hours=24)),
+        lambda: app.extensions["store"].status()["reachable"])
     return Response(body, mimetype=content_type.split(";")[0],
                     headers={"Content-Type": content_type})

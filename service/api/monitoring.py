@@ -20,6 +20,7 @@ from .scoring import PROBLEMS, json_body, json_response
 blp = Blueprint("monitoring", __name__, url_prefix="/v1/monitoring",
                 description="Score distributions and threshold drift.")
 REFERENCE_DAYS = 30
+DEFAULT_TOLERANCE = 2.0  # points of threshold drift, where a policy sets none
 WINDOW = re.compile(r"^(\d{1,4})([hd])$")
 
 
@@ -81,7 +82,9 @@ def drift_series(app, span: dt.timedelta) -> list[dict]:
         report = drift_report(reference, current, float(threshold), quota=quota,
                               applicants=policy.threshold.get("expected_applicants"),
                               published_cutoff=float(threshold) if quota else None)
+        tolerance = policy.threshold.get("drift_tolerance")
         out.append({"city": city, "policy_version": version, "sha256": policy.sha256,
+                    "drift_tolerance": DEFAULT_TOLERANCE if tolerance is None else tolerance,
                     "window": {"from": (now - span).isoformat(), "to": now.isoformat()},
                     "reference": source, **report,
                     "histogram": current.to_dict(), "reference_histogram": reference.to_dict()})

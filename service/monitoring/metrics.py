@@ -66,12 +66,18 @@ class DriftCollector:
         "threshold_drift": ("hukou_threshold_drift_points",
                             "Implied cutoff minus the published cutoff."),
         "count": ("hukou_window_scores", "Scores in the recent window."),
+        "drift_tolerance": ("hukou_threshold_drift_tolerance_points",
+                            "The threshold drift the policy tolerates."),
     }
 
-    def __init__(self, report):
+    def __init__(self, report, reachable):
         self.report = report  # () -> list of drift reports
+        self.reachable = reachable  # () -> whether the store takes flushes
 
     def collect(self):
+        yield GaugeMetricFamily("hukou_store_reachable",
+                                "1 when the score store takes flushes, 0 while degraded.",
+                                value=1.0 if self.reachable() else 0.0)
         families = {k: GaugeMetricFamily(name, text, labels=["city", "policy_version"])
                     for k, (name, text) in self.GAUGES.items()}
         for series in self.report():
@@ -82,7 +88,7 @@ class DriftCollector:
         yield from families.values()
 
 
-def exposition(drift_reports) -> tuple[bytes, str]:
+def exposition(drift_reports, reachable) -> tuple[bytes, str]:
     """The metrics text: this process (or every worker, in multiprocess mode), then the
     drift gauges, which come from the shared store."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -93,5 +99,5 @@ def exposition(drift_reports) -> tuple[bytes, str]:
     else:
         from prometheus_client import REGISTRY as base
     drift = CollectorRegistry()
-    drift.register(DriftCollector(drift_reports))
+    drift.register(DriftCollector(drift_reports, reachable))
     return generate_latest(base) + generate_latest(drift), CONTENT_TYPE_LATEST
