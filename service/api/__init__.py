@@ -108,6 +108,9 @@ def register_api(app) -> None:
     for blp in (scoring.blp, scoring.batch_blp, whatif.blp, simulation.blp, policies.blp,
                 monitoring.blp, health.blp):
         api.register_blueprint(blp)
+    from service.web import web
+
+    app.register_blueprint(web)
     app.extensions["limiter"] = _limiter(app)
     metrics.publish_policies(app.extensions["policies"].policies.all())
 

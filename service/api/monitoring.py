@@ -64,8 +64,9 @@ def _reference(store, policy) -> tuple[Histogram, str]:
         f"first {REFERENCE_DAYS} days in force"
 
 
-def drift_series(app, span: dt.timedelta) -> list[dict]:
-    """Every recorded city and version: the window ending now against its reference."""
+def drift_series(app, span: dt.timedelta, history: int = 0) -> list[dict]:
+    """Every recorded city and version: the window ending now against its reference, and
+    with `history`, the PSI and pass rate of that many earlier windows, oldest first."""
     registry, store = app.extensions["policies"], app.extensions["store"]
     now = dt.datetime.now(dt.UTC)
     today = now.date()
@@ -88,7 +89,23 @@ def drift_series(app, span: dt.timedelta) -> list[dict]:
                     "window": {"from": (now - span).isoformat(), "to": now.isoformat()},
                     "reference": source, **report,
                     "histogram": current.to_dict(), "reference_histogram": reference.to_dict()})
+        if history:
+            out[-1]["history"] = _history(store, policy, reference, now, span, history)
     return out
+
+
+def _history(store, policy, reference, now, span, count) -> list[dict]:
+    from service.monitoring.drift import MIN_COUNT, psi
+
+    points = []
+    for k in range(count - 1, -1, -1):
+        end = now - k * span
+        window = store.window(policy.city, policy.version, end - span, end)
+        enough = window.count >= MIN_COUNT and reference.count >= MIN_COUNT
+        points.append({"to": end.isoformat(), "count": window.count,
+                       "psi": psi(reference, window) if enough else None,
+                       "pass_rate": window.pass_rate})
+    return points
 
 
 @blp.route("/drift", methods=["GET"])
@@ -98,7 +115,12 @@ def drift_series(app, span: dt.timedelta) -> list[dict]:
 def drift():
     """Per city and version: the recent window (default 24h, ?window=7d) against the
     reference (a baseline set by an operator, or the first 30 days in force)."""
-    series = drift_series(current_app, _window())
+    try:
+        history = min(int(request.args.get("history", "0")), 90)
+    except ValueError:
+        raise ApiError(422, "invalid_request", "history is a number of earlier windows.",
+                       {"history": ["Not a whole number."]}) from None
+    series = drift_series(current_app, _window(), max(history, 0))
     return json_response({"series": series, "store": current_app.extensions["store"].status()})
 
 
