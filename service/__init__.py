@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+
 
 def create_app(config: dict | None = None):
     """Build the Flask app from the environment's settings, overridden by `config`."""
@@ -18,6 +20,7 @@ def create_app(config: dict | None = None):
     app.config.update(settings)
     app.extensions["policies"] = PolicyRegistry(app.config["POLICY_DIR"],
                                                 check_published=app.config["CHECK_PUBLISHED"])
-    app.extensions["store"] = store_from_config(app.config)
+    app.extensions["store"] = store = store_from_config(app.config)
+    atexit.register(store.close)  # a worker's last scores reach Redis when it stops
     register_api(app)
     return app

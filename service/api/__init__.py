@@ -11,7 +11,7 @@ from flask_smorest import Api
 
 from service.monitoring import metrics
 
-from . import health, monitoring, policies, schemas, scoring, simulation, whatif
+from . import admin, health, monitoring, policies, schemas, scoring, simulation, whatif
 from .auth import KeyRing, current_principal
 from .errors import ApiError, register_error_handlers
 
@@ -73,7 +73,9 @@ def _limiter(app) -> Limiter:
 def _before_request() -> None:
     g.started = time.perf_counter()
     g.request_id = (request.headers.get("X-Request-ID") or "")[:64] or uuid.uuid4().hex
-    if request.method in ("POST", "PUT", "PATCH") and request.path.startswith("/v1/"):
+    has_body = bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", "")
+    if has_body and request.method in ("POST", "PUT", "PATCH") and request.path.startswith("/v1/"):
         allowed = JSON_BODIES | set(scoring.NDJSON) if request.path.endswith("/batch") \
             else JSON_BODIES
         if request.mimetype not in allowed:
@@ -106,7 +108,7 @@ def register_api(app) -> None:
                  "SimulateRequest"):
         api.spec.components.schema(name, schema=getattr(schemas, name))
     for blp in (scoring.blp, scoring.batch_blp, whatif.blp, simulation.blp, policies.blp,
-                monitoring.blp, health.blp):
+                monitoring.blp, admin.blp, health.blp):
         api.register_blueprint(blp)
     from service.web import web
 

@@ -32,6 +32,7 @@ POINTS = Histogram("hukou_score_points", "Totals of scored applications.",
                    buckets=(0, 20, 40, 60, 80, 90, 100, 110, 120, 140, 160, 200, 300))
 POLICY = Gauge("hukou_policy_info", "Policies served (value 1).",
                ["city", "policy_version", "sha256"], multiprocess_mode="max")
+RELOADS = Counter("hukou_policy_reloads_total", "Policy reloads, by outcome.", ["outcome"])
 FLUSHES = Counter("hukou_store_flushes_total", "Flushes of recorded scores to the store.",
                   ["outcome"])
 DROPPED = Counter("hukou_store_dropped_scores_total",

@@ -72,11 +72,19 @@ class MemoryStore(ScoreStore):
     """The embedded default: one process, nothing shared, nothing outlives a restart."""
 
     backend = "memory"
-    max_buckets = 1_000_000  # pruned by retention on flush
+    max_buckets = 1_000_000
+    PRUNE_EVERY = 10_000  # records between two passes that drop buckets past retention
 
     def __init__(self, retention_days: int = 400):
         super().__init__(retention_days)
         self.baselines: dict[tuple, Histogram] = {}
+        self.since_prune = 0
+
+    def _recorded(self) -> None:
+        self.since_prune += 1
+        if self.since_prune >= self.PRUNE_EVERY:
+            self.since_prune = 0
+            self.flush()
 
     def window(self, city: str, version: str, start: dt.datetime, end: dt.datetime) -> Histogram:
         out = Histogram()

@@ -87,16 +87,39 @@ def test_redis_down_scoring_goes_on_and_the_data_arrives_later(keys_file, redis_
     store.close()
 
 
-def test_two_instances_with_one_redis_report_the_same_drift(keys_file, redis_server):
-    first = make_app(keys_file, REDIS_URL=redis_server.url)
-    second = make_app(keys_file, REDIS_URL=redis_server.url)
-    for app, n in ((first, 3), (second, 4)):
-        client = app.test_client()
-        for _ in range(n):
-            score(client, bearer("bureau"))
-        app.extensions["store"].flush()
-    a = series(first.test_client())[("xian", "2024.1")]
-    b = series(second.test_client())[("xian", "2024.1")]
-    assert a["count"] == b["count"] == 7 and a["histogram"] == b["histogram"]
-    for app in (first, second):
-        app.extensions["store"].close()
+def test_two_instances_on_two_ports_with_one_redis_report_the_same_drift(keys_file,
+                                                                         redis_server):
+    import json
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    servers = []
+    for _ in range(2):
+        app = make_app(keys_file, REDIS_URL=redis_server.url)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append((app, server, f"http://127.0.0.1:{server.server_port}"))
+
+    def call(url, path, payload=None, key="bureau"):
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(url + path, data=data, headers={
+            **bearer(key), "Content-Type": "application/json"})
+        return json.loads(urllib.request.urlopen(request, timeout=10).read())
+
+    try:
+        for (_, _, url), n in zip(servers, (3, 4)):
+            for _ in range(n):
+                call(url, "/v1/score", body(as_of=time.strftime("%Y-%m-%d")))
+        for app, _, _ in servers:
+            app.extensions["store"].flush()
+        reports = [{(s["city"], s["policy_version"]): s
+                    for s in call(url, "/v1/monitoring/drift", key="ops")["series"]}
+                   for _, _, url in servers]
+        a, b = (r[("xian", "2024.1")] for r in reports)
+        assert a["count"] == b["count"] == 7 and a["histogram"] == b["histogram"]
+    finally:
+        for app, server, _ in servers:
+            server.shutdown()
+            app.extensions["store"].close()
