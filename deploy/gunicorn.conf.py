@@ -1,40 +1,75 @@
 """Gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py 'service:create_app()'`.
 
-Workers and bind address come from HUKOU_WORKERS and HUKOU_BIND. With
-PROMETHEUS_MULTIPROC_DIR set, the directory is emptied when the master starts
-and a dead worker's metric files are marked so its gauges disappear.
+The bind address and the worker count come from HUKOU_BIND and HUKOU_WORKERS.
+With PROMETHEUS_MULTIPROC_DIR set (the Dockerfile sets it), the master empties
+the metrics directory when it starts and marks a dead worker's files, so
+`/metrics` adds up the live workers only. The module reads the environment and
+nothing else, so it imports without gunicorn running (its test does that).
 """
 
+import glob
 import multiprocessing
 import os
-import shutil
 
-bind = os.environ.get("HUKOU_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("HUKOU_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """2 x CPU + 1, at most MAX_DEFAULT_WORKERS: CPU counts ignore container limits."""
+    return min(2 * multiprocessing.cpu_count() + 1, MAX_DEFAULT_WORKERS)
+
+
+def workers_from_env() -> int:
+    """HUKOU_WORKERS when set (an explicit count is not capped), else the default."""
+    value = os.environ.get("HUKOU_WORKERS", "").strip()
+    if not value:
+        return default_workers()
+    count = int(value)
+    if count < 1:
+        raise ValueError(f"HUKOU_WORKERS must be at least 1, not {value!r}")
+    return count
+
+
+bind = os.environ.get("HUKOU_BIND", "").strip() or "0.0.0.0:8000"
+workers = workers_from_env()
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
 max_requests = 10000
 max_requests_jitter = 1000
-limit_request_line = 8190
+# The worker heartbeat file; on a container's overlay filesystem it can stall workers.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+proc_name = "hukou-points"
+
+# Our URLs are short and our headers small; bodies are limited by the service itself.
+limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+
 accesslog = "-"
-# Method, path and status only: no query strings, no bodies, nothing about applicants.
-access_log_format = ('{"remote":"%(h)s","method":"%(m)s","path":"%(U)s","status":%(s)s,'
-                     '"bytes":%(B)s,"duration_us":%(D)s,"request_id":"%({x-request-id}o)s"}')
 errorlog = "-"
+# One JSON object a line: method, path without its query string, status, size and time.
+# No query string, no body, no client address, nothing about applicants.
+access_log_format = (
+    '{"time":"%(t)s","method":"%(m)s","path":"%(U)s","status":%(s)s,'
+    '"bytes":"%(b)s","duration_us":%(D)s,"request_id":"%({x-request-id}o)s"}'
+)
 
 
 def on_starting(server):
+    """Create PROMETHEUS_MULTIPROC_DIR and remove the metric files of an earlier run."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
-        shutil.rmtree(directory, ignore_errors=True)
-        os.makedirs(directory, exist_ok=True)
+    if not directory:
+        return
+    os.makedirs(directory, exist_ok=True)
+    # Only prometheus_client's own *.db files, so a misconfigured path loses nothing else.
+    for path in glob.glob(os.path.join(glob.escape(directory), "*.db")):
+        os.remove(path)
 
 
 def child_exit(server, worker):
+    """Mark the dead worker's live gauges gone (prometheus_client multiprocess mode)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

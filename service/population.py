@@ -53,19 +53,45 @@ def nest(flat: dict) -> dict:
     return out
 
 
-def csv_rows(lines: Iterable[str], fields: dict[str, FieldSpec]) -> Iterator:
-    """(row number, applicant or RowError) for each CSV line after the header; empty cells
-    are absent fields. Row numbers count data rows from 1."""
-    reader = csv.DictReader(lines)
-    for number, record in enumerate(reader, 1):
+def csv_row_reader(header: list[str], fields: dict[str, FieldSpec]):
+    """cells -> the applicant of one CSV row, or a RowError; empty cells are absent fields."""
+    specs = [fields.get(name) for name in header]
+    width = len(header)
+
+    def read(cells: list[str]):
+        if len(cells) != width:
+            return RowError(f"{len(cells)} cells for {width} columns")
         try:
-            flat = {k: _cell(fields.get(k), v) for k, v in record.items()
-                    if k is not None and v not in ("", None)}
-            if None in record:
-                raise RowError("more cells than columns")
-            yield number, nest(flat)
+            return nest({name: _cell(spec, value) for name, spec, value
+                         in zip(header, specs, cells) if value != ""})
         except RowError as exc:
-            yield number, exc
+            return exc
+
+    return read
+
+
+def csv_chunks(lines: Iterable[str], size: int = 20_000) -> Iterator:
+    """(header, rows, number of the first row) for chunks of a CSV file."""
+    reader = csv.reader(lines)
+    header = next(reader, [])
+    chunk, first = [], 1
+    for cells in reader:
+        chunk.append(cells)
+        if len(chunk) == size:
+            yield header, chunk, first
+            first += len(chunk)
+            chunk = []
+    if chunk:
+        yield header, chunk, first
+
+
+def csv_rows(lines: Iterable[str], fields: dict[str, FieldSpec]) -> Iterator:
+    """(row number, applicant or RowError) for each CSV line after the header; row numbers
+    count data rows from 1."""
+    for header, rows, first in csv_chunks(lines):
+        read = csv_row_reader(header, fields)
+        for offset, cells in enumerate(rows):
+            yield first + offset, read(cells)
 
 
 def ndjson_rows(lines: Iterable[str]) -> Iterator:

@@ -222,7 +222,8 @@ class ApplicantParser:
                 errors.setdefault(path, []).append(after)
         for path in self.record_paths:
             for i, record in enumerate(values.get(path) or ()):
-                if record["date"] > latest:
+                day = record.get("date") if isinstance(record, dict) else None
+                if day is not None and day > latest:
                     errors.setdefault(f"{path}.{i}.date", []).append(after)
         for path, other in self.not_before:
             value, bound = values.get(path), values.get(other)

@@ -159,3 +159,11 @@ def test_keys_are_limited_only_when_a_per_key_limit_is_set(keys_file):
     assert [post(limited, body()).status_code for _ in range(3)] == [200, 200, 429]
     # another key has its own allowance
     assert post(limited, body(), headers=bearer("scorer")).status_code == 200
+
+
+def test_an_impossible_record_date_is_a_422_not_a_500(client):
+    record = [{"date": "2020-02-30", "kind": "criminal"}, {"kind": "criminal"}]
+    problem = assert_problem(post(client, body(applicant={**XIAN, "criminal_record": record})),
+                             422)
+    assert {"applicant.criminal_record.0.date", "applicant.criminal_record.1.date"} <= set(
+        problem["errors"])

@@ -1,0 +1,393 @@
+"""A vectorised twin of the engine for whole populations (NumPy), used by simulations.
+
+The scalar engine stays the reference. This twin handles the plain rows of a CSV chunk
+(every cell well formed, every value in range, no records); any other row goes through
+the scalar parser and engine. Tests run every test population through both and require
+identical reports. A policy using something this twin does not cover (a number input to
+per-unit points, fractional ticks) is simply not vectorised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from service.policy.model import Policy
+
+from .kinds import KINDS
+from .kinds.lookup import first_match, key_of
+
+TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+class NotVectorisable(Exception):
+    """This policy, or this chunk, goes the scalar way."""
+
+
+# Reading a chunk of CSV cells into typed columns -----------------------------------------
+
+def _dates(cells: np.ndarray, present: np.ndarray):
+    """(year, month, day, ordinal day) arrays, and the rows whose cell is a valid date."""
+    text = np.where(present, cells, "2000-01-01")
+    shaped = (np.char.str_len(text) == 10) & (np.char.find(text, "-", 4, 5) == 4) & \
+        (np.char.find(text, "-", 7, 8) == 7)
+    text = np.where(shaped, text, "2000-01-01")
+    try:
+        days = np.array(text, dtype="datetime64[D]")
+    except ValueError:
+        raise NotVectorisable("a date cell numpy cannot read") from None
+    years = days.astype("datetime64[Y]").astype(int) + 1970
+    months = days.astype("datetime64[M]").astype(int) % 12 + 1
+    mdays = (days - days.astype("datetime64[M]")).astype(int) + 1
+    return years, months, mdays, days.astype(int), shaped | ~present
+
+
+BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
+         "True": True, "False": False, "TRUE": True, "FALSE": False}
+
+
+def _records(text: str, spec, latest: int) -> list | None:
+    """A records cell as the applicant parser reads it, or None if it would refuse it."""
+    import json
+
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return None
+    if type(items) is not list:
+        return None
+    out = []
+    for item in items:
+        if type(item) is not dict or set(item) != {"date", "kind"}:
+            return None
+        day, kind = item["date"], item["kind"]
+        if type(day) is not str or len(day) != 10 or kind not in spec.kinds:
+            return None
+        try:
+            day = dt.date.fromisoformat(day)
+        except ValueError:
+            return None
+        if np.datetime64(day, "D").astype(int) > latest:
+            return None
+        out.append({"date": day, "kind": kind})
+    return out
+
+
+def _integers(cells: tuple, n: int):
+    """(values, present, well formed) of a column of whole numbers."""
+    try:
+        values = np.fromiter(map(int, cells), np.int64, n)
+        return values, np.ones(n, bool), np.ones(n, bool)
+    except ValueError:  # empty or odd cells: the slower, masked way
+        text = np.array(cells, dtype=str)
+        present = text != ""
+        signless = np.char.lstrip(np.where(present, text, "0"), "-")
+        well = np.char.isdigit(signless)
+        return np.where(present & well, text, "0").astype(np.int64), present, well | ~present
+
+
+def _column(spec, cells: tuple, n: int, col: dict, ok: np.ndarray, latest: int) -> None:
+    kind = spec.type
+    default = spec.default
+    if kind == "integer":
+        values, present, well = _integers(cells, n)
+        ok &= well
+    elif kind == "number":
+        text = np.array(cells, dtype=str)
+        present = text != ""
+        try:
+            values = np.where(present, text, "0").astype(np.float64)
+        except ValueError:
+            raise NotVectorisable("a number cell numpy cannot read") from None
+        ok &= np.isfinite(values)
+    elif kind == "boolean":
+        text = np.array(cells, dtype=str)
+        present = text != ""
+        is_true = np.isin(text, [k for k, v in BOOLS.items() if v])
+        is_false = np.isin(text, [k for k, v in BOOLS.items() if not v])
+        ok &= ~present | is_true | is_false
+        values = np.where(present, is_true, bool(default))
+    elif kind == "enum":
+        text = np.array(cells, dtype=object)
+        present = text != ""
+        ok &= ~present | np.isin(text, list(spec.values))
+        values = np.where(present, text, "" if default is None else default)
+    elif kind == "date":
+        text = np.array(cells, dtype=str)
+        present = text != ""
+        y, m, d, ordinal, valid = _dates(text, present)
+        ok &= valid & (~present | (ordinal <= latest))
+        col.update(year=y, month=m, day=d, ordinal=ordinal, null=~present, present=present)
+        return
+    else:  # records: read here (they are few); any odd one sends its row the scalar way
+        text = np.array(cells, dtype=object)
+        present = text != ""
+        records = np.full(n, None, dtype=object)
+        for i in np.nonzero(present & (text != "[]"))[0].tolist():
+            parsed = _records(cells[i], spec, latest)
+            if parsed is None:
+                ok[i] = False
+            else:
+                records[i] = parsed
+        col.update(present=present, records=records)
+        return
+    if kind in ("integer", "number"):
+        if spec.min is not None:
+            ok &= ~present | (values >= float(spec.min))
+        if spec.max is not None:
+            ok &= ~present | (values <= float(spec.max))
+        values = np.where(present, values, 0 if default is None else default)
+    col.update(values=values, present=present, null=~present & (default is None))
+
+
+def read_columns(header: list[str], rows: list[list[str]], fields: dict, needed: set,
+                 as_of: dt.date, today: dt.date):
+    """Typed columns for the declared fields, and `ok`: the rows the twin may take."""
+    n = len(rows)
+    if set(header) - set(fields):
+        raise NotVectorisable("columns the policies do not declare")
+    width = len(header)
+    ok = np.fromiter((len(r) == width for r in rows), bool, n)
+    if not ok.all():
+        rows = [r if len(r) == width else [""] * width for r in rows]
+    columns = dict(zip(header, zip(*rows))) if rows else {}
+    latest = np.datetime64(min(as_of, today), "D").astype(int)
+    cols: dict[str, dict] = {}
+    for path, spec in fields.items():
+        cells = columns.get(path) or ("",) * n
+        col = {"spec": spec}
+        _column(spec, cells, n, col, ok, latest)
+        if spec.required and path in needed:
+            ok &= col["present"]
+        cols[path] = col
+    _cross_checks(cols, fields, ok, as_of)
+    return cols, ok
+
+
+def _completed_months(y1, m1, d1, y2, m2, d2):
+    return np.maximum((y2 - y1) * 12 + m2 - m1 - (d2 < d1), 0)
+
+
+def _cross_checks(cols: dict, fields: dict, ok: np.ndarray, as_of: dt.date) -> None:
+    for path, spec in fields.items():
+        col = cols[path]
+        if spec.not_before:
+            other = cols[spec.not_before]
+            ok &= col["null"] | other["null"] | (col["ordinal"] >= other["ordinal"])
+        if spec.at_most:
+            other = cols[spec.at_most]
+            ok &= ~col["present"] | ~other["present"] | (col["values"] <= other["values"])
+        if spec.working_life_of:
+            born = cols[spec.working_life_of]
+            y, m, d = born["year"] + 16, born["month"], born["day"].copy()
+            leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+            moved = (m == 2) & (d == 29) & ~leap
+            m, d = np.where(moved, 3, m), np.where(moved, 1, d)
+            limit = _completed_months(y, m, d, as_of.year, as_of.month, as_of.day)
+            ok &= born["null"] | ~col["present"] | (col["values"] <= limit)
+
+
+# The engine's steps over columns -----------------------------------------------------------
+
+def _plain(value):
+    return int(value) if value == int(value) else float(value)
+
+
+def _objects(col: dict) -> np.ndarray:
+    """A column as Python values, None where null: what lookups match on."""
+    values = col["values"].astype(object)
+    values[col["null"]] = None
+    return values
+
+
+class VectorPolicy:
+    """One policy's facts, gates and criteria over columns, in integer ticks."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.compiled = policy.compiled
+        self.denominator = policy.compiled.scale.denominator
+        spec = policy.spec
+        for c in spec["criteria"]:
+            self._check(c)
+        if self.compiled.scale.mode != "half_up":
+            raise NotVectorisable("rounding other than half up")
+
+    def _check(self, c: dict) -> None:
+        kind = c["kind"]
+        if kind == "best_of":
+            for alt in c["of"]:
+                self._check(alt)
+            return
+        if kind in ("per_unit", "per_item"):
+            if self.policy.fields.get(c["input"]) is not None and \
+                    self.policy.fields[c["input"]].type != "integer":
+                raise NotVectorisable("per-unit points of a number")
+            step = Fraction(c["points"]) * self.denominator
+            if kind == "per_unit":
+                step /= Fraction(c["per"]) if c["partial"] else 1
+            if step.denominator != 1 or (kind == "per_unit" and (
+                    Fraction(c["per"]).denominator != 1 or Fraction(c["start"]).denominator != 1)):
+                raise NotVectorisable("fractional ticks")
+        elif kind not in ("bands", "lookup", "flag"):
+            raise NotVectorisable(f"kind {kind}")
+
+    def _ticks(self, amount) -> int:
+        return int(Fraction(amount) * self.denominator)
+
+    def facts(self, cols: dict, as_of: dt.date) -> dict:
+        dates = self.compiled.dates_on(as_of)
+        values = {path: col for path, col in cols.items()}
+        out = {}
+        for name, fact in self.policy.spec["facts"].items():
+            kind = fact["kind"]
+            if kind in ("age", "years_since", "months_since"):
+                src, on = cols[fact["source"]], dates[fact["on"]]
+                if kind == "months_since":
+                    n = _completed_months(src["year"], src["month"], src["day"],
+                                          on.year, on.month, on.day)
+                else:
+                    earlier = (on.month < src["month"]) | ((on.month == src["month"])
+                                                           & (on.day < src["day"]))
+                    n = np.maximum(on.year - src["year"] - earlier, 0)
+                out[name] = np.where(src["null"], 0, n)
+            elif kind == "count":
+                records = cols[fact["source"]]["records"]
+                counted = np.zeros(len(records), np.int64)
+                derive = dict(self.compiled.facts)[name]
+                for i in np.nonzero(records != None)[0].tolist():  # noqa: E711
+                    counted[i] = derive({fact["source"]: records[i]}, dates)
+                out[name] = counted
+            else:
+                rows = [(tuple((n, key_of(v)) for n, v in r["when"].items()), _plain(r["value"]))
+                        for r in fact["rows"]]
+                names = list(dict.fromkeys(n for r in fact["rows"] for n in r["when"]))
+                out[name] = np.array(self._lookup_rows(rows, _plain(fact["default"]), names,
+                                                       values).tolist())
+        return out
+
+    def _column(self, name: str, cols: dict, facts: dict) -> np.ndarray:
+        return facts[name] if name in facts else cols[name]["values"]
+
+    def _lookup_rows(self, rows, default, names, cols) -> np.ndarray:
+        """First-match rows over several categorical columns: each distinct combination of
+        values is matched once, by the scalar engine's own matcher."""
+        codes, seen = None, []
+        for name in names:
+            values = _objects(cols[name]).tolist()
+            index: dict = {}
+            column = np.fromiter(map(lambda v: index.setdefault(v, len(index)), values),
+                                 np.int64, len(values))
+            seen.append(list(index))
+            codes = column if codes is None else codes * len(index) + column
+        unique, inverse = np.unique(codes, return_inverse=True)
+        match = first_match(names, rows, default)
+        results = []
+        for code in unique.tolist():
+            key = []
+            for choices in reversed(seen):
+                code, at = divmod(code, len(choices))
+                key.append(choices[at])
+            results.append(match(dict(zip(names, reversed(key)))))
+        return np.array(results, dtype=object)[inverse]
+
+    def _criterion(self, c: dict, cols: dict, facts: dict) -> np.ndarray:
+        kind, d = c["kind"], self.denominator
+        if kind == "per_unit":
+            v = self._column(c["input"], cols, facts).astype(np.int64)
+            units = np.maximum(v - int(c["start"]), 0)
+            bound = c["max_units"]
+            if bound and "fact" in bound:
+                units = np.minimum(units, facts[bound["fact"]])
+            elif bound:
+                units = np.minimum(units, int(bound["value"]))
+            if c["partial"]:
+                return units * int(Fraction(c["points"]) * d / Fraction(c["per"]))
+            return units // int(c["per"]) * self._ticks(c["points"])
+        if kind == "per_item":
+            return self._column(c["input"], cols, facts).astype(np.int64) * \
+                self._ticks(c["points"])
+        if kind == "flag":
+            return np.where(cols[c["input"]]["values"] == True, self._ticks(c["points"]), 0)  # noqa: E712
+        if kind == "bands":
+            v = self._column(c["input"], cols, facts)
+            out = np.zeros(len(v), np.int64)
+            for band in sorted(c["bands"], key=lambda b: (b["lower"] is not None,
+                                                          b["lower"] or 0), reverse=True):
+                inside = np.ones(len(v), bool)
+                if band["lower"] is not None:
+                    inside &= v >= float(band["lower"])
+                if band["upper"] is not None:
+                    inside &= v < float(band["upper"])
+                out = np.where(inside, self._ticks(band["points"]), out)
+            return out
+        if kind == "lookup":
+            if c["table"] is not None:
+                table = {key_of(k): self._ticks(p) for k, p in c["table"].items()}
+                default = self._ticks(c["default"])
+                name = c["input"]
+                objects = _objects(cols[name]) if name in cols else facts[name].astype(object)
+                memo: dict = {}
+                out = []
+                for obj in objects.tolist():
+                    found = memo.get(obj)
+                    if found is None:
+                        found = memo[obj] = table.get(key_of(obj), default)
+                    out.append(found)
+                return np.array(out, np.int64)
+            names = KINDS["lookup"].reads(c)
+            rows = [(tuple((n, key_of(v)) for n, v in r["when"].items()),
+                     self._ticks(r["points"])) for r in c["rows"]]
+            return self._lookup_rows(rows, self._ticks(c["default"]), names,
+                                     cols).astype(np.int64)
+        return np.max(np.stack([self._criterion(alt, cols, facts) for alt in c["of"]]), 0)
+
+    def run(self, cols: dict, as_of: dt.date):
+        """(eligible, passes, rounded total as float, ticks per criterion) for every row."""
+        facts = self.facts(cols, as_of)
+        n = len(next(iter(cols.values()))["present"])
+        eligible = np.ones(n, bool)
+        for gate in self.policy.spec["gates"]:
+            v = self._column(gate["input"], cols, facts)
+            if gate["kind"] == "flag":
+                eligible &= v == gate["expect"]
+                continue
+            for side, test in (("min", np.greater_equal), ("max", np.less_equal)):
+                bound = gate[side]
+                if bound is None:
+                    continue
+                if "by" in bound:
+                    by = cols[bound["by"]]["values"]
+                    limit = np.zeros(n)
+                    for key, value in bound["values"].items():
+                        limit = np.where(by == key, float(value), limit)
+                else:
+                    limit = float(bound["value"])
+                eligible &= test(v, limit)
+        ticks = []
+        for c in self.policy.spec["criteria"]:
+            t = self._criterion(c, cols, facts).astype(np.int64)
+            if c["cap"] is not None:
+                cap = self._ticks(c["cap"])
+                t = np.clip(t, -cap, cap)
+            ticks.append(t)
+        for cap, members in self.compiled.groups:
+            total = sum(ticks[i] for i in members)
+            sign = np.where(total > 0, 1, -1)
+            excess = np.maximum(np.abs(total) - cap, 0)
+            for i in reversed(members):
+                take = np.minimum(excess, np.maximum(sign * ticks[i], 0))
+                ticks[i] = ticks[i] - sign * take
+                excess = excess - take
+        total_ticks = np.sum(np.stack(ticks), 0) if ticks else np.zeros(n, np.int64)
+        places = self.compiled.scale.places
+        scaled = np.abs(total_ticks) * 10**places
+        quotient, remainder = np.divmod(scaled, self.denominator)
+        quotient += (remainder > 0) & (2 * remainder >= self.denominator)
+        signed = np.where(total_ticks < 0, -quotient, quotient)
+        threshold = self.compiled.threshold_for(as_of)[0]
+        passes = eligible & (signed >= math.ceil(Fraction(threshold) * 10**places))
+        return eligible, passes, signed / 10**places, ticks
