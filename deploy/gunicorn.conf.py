@@ -41,6 +41,9 @@ max_requests_jitter = 1000
 # The worker heartbeat file; on a container's overlay filesystem it can stall workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 proc_name = "hukou-points"
+# No runtime control socket (gunicorn >= 25.1): every instance on a host would share
+# ~/.gunicorn/gunicorn.ctl, and the image's user has no writable home.
+control_socket_disable = True
 
 # Our URLs are short and our headers small; bodies are limited by the service itself.
 limit_request_line = 4094

@@ -203,6 +203,7 @@ def cmd_generate(args) -> int:
     import csv
     import random
 
+    from .policy.paths import flatten
     from .population import synthetic_applicant
 
     registry = _registry(args)
@@ -216,7 +217,7 @@ def cmd_generate(args) -> int:
             writer = csv.writer(out)
             writer.writerow(columns)
             for _ in range(args.n):
-                flat = _flatten(synthetic_applicant(rng, policy.fields, as_of))
+                flat = flatten(synthetic_applicant(rng, policy.fields, as_of))
                 writer.writerow([json.dumps(flat[c]) if isinstance(flat.get(c), list)
                                  else _csv_text(flat.get(c)) for c in columns])
         else:
@@ -234,16 +235,6 @@ def _csv_text(value) -> str:
     if value is True or value is False:
         return "true" if value else "false"
     return str(value)
-
-
-def _flatten(data: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def cmd_serve(args) -> int:

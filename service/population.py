@@ -11,6 +11,7 @@ import random
 from collections.abc import Iterable, Iterator
 
 from service.policy.model import FieldSpec
+from service.policy.paths import nest
 
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
@@ -39,18 +40,6 @@ def _cell(spec: FieldSpec | None, text: str):
     except ValueError as exc:
         raise RowError(f"{spec.path}: {exc}") from None
     return text
-
-
-def nest(flat: dict) -> dict:
-    """{'housing.owned_months': 3} -> {'housing': {'owned_months': 3}}."""
-    out: dict = {}
-    for path, value in flat.items():
-        node = out
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return out
 
 
 def csv_row_reader(header: list[str], fields: dict[str, FieldSpec]):

@@ -9,6 +9,7 @@ from flask import Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from service.policy.errors import ApplicantInvalid, PolicyNotFound
+from service.policy.paths import messages_by_path
 
 log = logging.getLogger("hukou.api")
 
@@ -82,22 +83,10 @@ def webargs_errors(messages) -> dict:
     """webargs' {location: {field: [...]}} as {dotted.path: [...]}, locations dropped."""
     out: dict[str, list[str]] = {}
     for location_messages in messages.values():
-        _flatten(location_messages, "", out)
+        messages_by_path(location_messages, "", out)
+    if "" in out:
+        out["body"] = out.pop("")
     return out
-
-
-def _flatten(messages, prefix: str, out: dict) -> None:
-    if isinstance(messages, dict):
-        for key, inner in messages.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            _flatten(inner, path, out)
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out.setdefault(prefix or "body", []).extend(messages)
-    elif isinstance(messages, list):
-        for inner in messages:
-            _flatten(inner, prefix, out)
-    else:
-        out.setdefault(prefix or "body", []).append(str(messages))
 
 
 def handle_error(error: Exception) -> Response:

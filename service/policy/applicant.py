@@ -18,6 +18,7 @@ from service.scoring.dates import completed_months, shift_years
 from .applicant_fast import compile_reader, default_of
 from .errors import ApplicantInvalid
 from .model import FieldSpec, Policy
+from .paths import flatten, messages_by_path, nest
 
 WORKING_AGE = 16
 
@@ -126,49 +127,13 @@ def _schema_class(tree: dict, needed: set[str], prefix: str = "") -> type[Schema
     return cls
 
 
-def _tree(specs: dict[str, FieldSpec]) -> dict:
-    tree: dict = {}
-    for path, spec in specs.items():
-        node = tree
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = spec
-    return tree
-
-
-def _flatten(data: dict, prefix: str = "", out: dict | None = None) -> dict:
-    out = {} if out is None else out
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            _flatten(value, path + ".", out)
-        else:
-            out[path] = value
-    return out
-
-
-def _messages(messages, prefix: str, out: dict) -> dict:
-    if isinstance(messages, dict):
-        for key, inner in messages.items():
-            _messages(inner, f"{prefix}.{key}" if prefix else str(key), out)
-    elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
-        out.setdefault(prefix, []).extend(messages)
-    elif isinstance(messages, list):
-        for inner in messages:
-            _messages(inner, prefix, out)
-    else:
-        out.setdefault(prefix, []).append(str(messages))
-    return out
-
-
 class ApplicantParser:
     """Validates `applicant` objects for one policy; `parse` returns flat values by path."""
 
     def __init__(self, policy: Policy):
         self.specs = policy.fields
         self.needed = set(policy.reads)
-        tree = _tree(self.specs)
+        tree = nest(self.specs)
         self.schema = _schema_class(tree, self.needed)()
         self.fast = compile_reader(tree, self.needed)
         self.optional = [(p, s) for p, s in self.specs.items()
@@ -205,8 +170,8 @@ class ApplicantParser:
             loaded, errors = self.schema.load(applicant), {}
         except ValidationError as exc:
             loaded = exc.valid_data if isinstance(exc.valid_data, dict) else {}
-            errors = _messages(exc.messages, prefix, {})
-        values = _flatten(loaded)
+            errors = messages_by_path(exc.messages, prefix)
+        values = flatten(loaded)
         for path, spec in self.optional:  # an explicit null means "not given"
             if path in values and values[path] is None:
                 values[path] = default_of(spec)

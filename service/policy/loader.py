@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from .checks import check_policy
 from .errors import PolicyInvalid, Problem
 from .model import FieldSpec, Policy
+from .paths import messages_by_path
 from .schema import CityPolicy, TierFile
 from .yaml_io import StrictYAMLError, load_yaml
 
@@ -60,24 +61,10 @@ def _key(k) -> str:
     return str(k)
 
 
-def flatten_errors(messages, prefix: str = "", ids: dict | None = None) -> list[tuple[str, str]]:
+def flatten_errors(messages, prefix: str = "") -> list[tuple[str, str]]:
     """Marshmallow's nested messages as (dotted path, message) pairs."""
-    out = []
-    if isinstance(messages, dict):
-        for key, inner in messages.items():
-            name = str(key)
-            if ids and isinstance(key, int) and key in ids:
-                name = f"{key}({ids[key]})"
-            path = f"{prefix}.{name}" if prefix else name
-            out += flatten_errors(inner, path)
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out += [(prefix, m) for m in messages]
-    elif isinstance(messages, list):
-        for inner in messages:
-            out += flatten_errors(inner, prefix)
-    else:
-        out.append((prefix, str(messages)))
-    return out
+    return [(path, m) for path, found in messages_by_path(messages, prefix).items()
+            for m in found]
 
 
 def _named_errors(messages: dict, raw: dict) -> list[tuple[str, str]]:

@@ -174,3 +174,7 @@ def test_gunicorn_accepts_every_setting(conf):
     for name in names:
         config.set(name, getattr(conf, name))
     assert config.bind == ["0.0.0.0:8000"]
+
+
+def test_no_control_socket(conf):
+    assert conf.control_socket_disable is True
