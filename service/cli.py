@@ -238,17 +238,23 @@ def _csv_text(value) -> str:
 
 
 def cmd_serve(args) -> int:
-    from gunicorn.app.base import BaseApplication
+    from gunicorn.app.base import Application
 
     from . import create_app
 
-    class Embedded(BaseApplication):
+    settings = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+
+    class Embedded(Application):
+        def init(self, parser, opts, args):
+            return {}
+
         def load_config(self):
+            if settings.exists():  # the production log format and limits, one process here
+                self.load_config_from_file(str(settings))
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", 1)
             self.cfg.set("threads", args.threads)
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", "-")
 
         def load(self):
             return create_app()

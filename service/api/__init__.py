@@ -113,6 +113,12 @@ def register_api(app) -> None:
     from service.web import web
 
     app.register_blueprint(web)
+    if app.config["CORS_ORIGINS"]:
+        from flask_cors import CORS
+
+        CORS(app, resources={r"/v1/*": {"origins": app.config["CORS_ORIGINS"]}},
+             expose_headers=["X-Request-ID", "Retry-After"], allow_headers=[
+                 "Authorization", "Content-Type", "X-Request-ID"])
     app.extensions["limiter"] = _limiter(app)
     metrics.publish_policies(app.extensions["policies"].policies.all())
 

@@ -167,3 +167,11 @@ def test_an_impossible_record_date_is_a_422_not_a_500(client):
                              422)
     assert {"applicant.criminal_record.0.date", "applicant.criminal_record.1.date"} <= set(
         problem["errors"])
+
+
+def test_cors_only_for_the_configured_origins(keys_file):
+    client = make_app(keys_file, CORS_ORIGINS=["https://bureau.example"]).test_client()
+    allowed = client.post("/v1/score", json=body(), headers={"Origin": "https://bureau.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://bureau.example"
+    other = client.post("/v1/score", json=body(), headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
