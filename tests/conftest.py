@@ -20,6 +20,7 @@ SECRETS = {
     "scorer": ("secret-scorer", ["score"]),
     "ops": ("secret-ops", ["ops"]),
     "admin": ("secret-admin", ["admin", "simulate", "ops"]),
+    "everything": ("secret-everything", ["score", "batch", "simulate", "ops", "admin"]),
 }
 
 
