@@ -9,6 +9,7 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -29,8 +30,10 @@ def gunicorn(app: str, workers: int = 2, env: dict | None = None, timeout: float
     port = free_port()
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
            str(workers), "--worker-class", "sync", "--log-level", "warning", app]
+    # Logs go to a file: a pipe nobody reads would fill and stall the workers.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -40,9 +43,9 @@ def gunicorn(app: str, workers: int = 2, env: dict | None = None, timeout: float
                     break
             except OSError as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
                     raise RuntimeError("gunicorn did not start: "
-                                       + proc.stderr.read().decode(errors="replace")[-2000:]
-                                       ) from exc
+                                       + log.read().decode(errors="replace")[-2000:]) from exc
                 time.sleep(0.1)
         yield base
     finally:
@@ -51,6 +54,7 @@ def gunicorn(app: str, workers: int = 2, env: dict | None = None, timeout: float
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 def beijing_applicant(rng: random.Random) -> dict:

@@ -11,6 +11,7 @@ def create_app(config: dict | None = None):
 
     from .api import register_api
     from .config import from_environment
+    from .logs import configure as configure_logs
     from .monitoring.store import store_from_config
     from .policy.registry import PolicyRegistry
 
@@ -18,6 +19,7 @@ def create_app(config: dict | None = None):
     settings = from_environment()
     settings.update(config or {})
     app.config.update(settings)
+    configure_logs(app.config["LOG_LEVEL"])
     app.extensions["policies"] = PolicyRegistry(app.config["POLICY_DIR"],
                                                 check_published=app.config["CHECK_PUBLISHED"])
     app.extensions["store"] = store = store_from_config(app.config)

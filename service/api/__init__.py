@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 import uuid
 
-from flask import g, request, send_from_directory
+from flask import current_app, g, request, send_from_directory
 from flask_limiter import Limiter
 from flask_smorest import Api
 
+from service.logs import RequestLog
 from service.monitoring import metrics
 
 from . import admin, health, monitoring, policies, schemas, scoring, simulation, whatif
@@ -57,12 +58,28 @@ def _limiter(app) -> Limiter:
                       headers_enabled=True, enabled=app.config["RATE_LIMIT_ENABLED"],
                       key_prefix="hukou")
 
-    @limiter.request_filter
     def unlimited() -> bool:
         """Routes outside the scoring blueprints, and keys when no per-key limit is set."""
-        if request.blueprint not in LIMITED:
-            return True
-        return not app.config["RATE_LIMIT_KEY"] and not current_principal().anonymous
+        found = g.get("unlimited")
+        if found is None:
+            try:
+                found = request.blueprint not in LIMITED or (
+                    not app.config["RATE_LIMIT_KEY"] and not current_principal().anonymous)
+            except ApiError:  # a bad key: refused with 401 before any limit matters
+                found = True
+            g.unlimited = found
+        return found
+
+    # flask-limiter's own hooks run only for the requests that have a limit: its
+    # per-request bookkeeping is a large share of a bureau's score request otherwise.
+    before = app.before_request_funcs[None]
+    check = limiter._check_request_limit
+    before[before.index(check)] = lambda: None if unlimited() else check()
+    after = app.after_request_funcs[None]
+    for i, hook in enumerate(after):
+        if getattr(hook, "args", None) == (limiter,):
+            after[i] = (lambda inject: lambda response: response if unlimited()
+                        else inject(response))(hook)
 
     limiter.limit(limit)(scoring.blp)
     limiter.limit(limit)(scoring.batch_blp)
@@ -86,6 +103,17 @@ def _before_request() -> None:
 def _after_request(response):
     rule = request.url_rule
     endpoint = rule.rule if rule is not None else "unmatched"
+    decisions = g.get("decisions")
+    extra = {"request_id": g.get("request_id"), "method": request.method, "route": endpoint,
+             "status": response.status_code}
+    if "started" in g:
+        extra["duration_ms"] = round((time.perf_counter() - g.started) * 1000, 3)
+    if decisions:
+        extra["count"] = len(decisions)
+        extra["decisions"] = [d for d, _, _ in decisions[:20]]
+        extra["cities"] = sorted({c for _, c, _ in decisions})
+        extra["policy_versions"] = sorted({v for _, _, v in decisions})
+    current_app.extensions["request_log"].write(extra)
     metrics.REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
     if "started" in g:
         metrics.LATENCY.labels(endpoint).observe(time.perf_counter() - g.started)
@@ -101,6 +129,7 @@ def register_api(app) -> None:
 
     _openapi_settings(app)
     app.extensions["keys"] = KeyRing.from_file(app.config["API_KEYS_FILE"])
+    app.extensions.setdefault("request_log", RequestLog())
     app.before_request(_before_request)
     app.after_request(_after_request)
     api = ServiceApi(app)

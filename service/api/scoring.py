@@ -6,7 +6,7 @@ import datetime as dt
 import gc
 
 import orjson
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
@@ -44,7 +44,9 @@ def score_request(body: dict, registry):
 
 def record(body: dict, policy, result) -> None:
     """Count a bureau's score in the drift statistics (never an anonymous one, never when
-    the request says record: false). Only the total and the outcome are kept."""
+    the request says record: false). Only the total and the outcome are kept. The decision
+    id and policy version go to the request's log line."""
+    g.setdefault("decisions", []).append((result.decision_id, policy.city, policy.version))
     if body.get("record", True) and not current_principal().anonymous:
         current_app.extensions["store"].record(policy.city, policy.version, float(result.total),
                                                result.passes, result.eligible)
