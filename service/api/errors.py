@@ -108,3 +108,17 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(PolicyNotFound, handle_error)
     app.register_error_handler(HTTPException, handle_error)
     app.register_error_handler(Exception, handle_error)
+
+
+def load_body(schema, item, name: str) -> dict:
+    """`item` (decoded JSON) loaded by a marshmallow schema; a 422 with field errors if not."""
+    from marshmallow import ValidationError
+
+    if not isinstance(item, dict):
+        raise ApiError(422, "invalid_request", "The body must be a JSON object.",
+                       {"body": ["Must be an object."]})
+    try:
+        return schema.load(item)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_request", f"The request does not fit {name}.",
+                       webargs_errors({"json": exc.messages})) from None

@@ -14,7 +14,7 @@ from service.monitoring.histogram import Histogram
 from service.scoring.engine import threshold_on
 
 from .auth import require
-from .errors import ApiError, webargs_errors
+from .errors import ApiError, load_body
 from .scoring import PROBLEMS, json_body, json_response
 
 blp = Blueprint("monitoring", __name__, url_prefix="/v1/monitoring",
@@ -130,11 +130,7 @@ def drift():
 def baseline():
     """Freeze what was recorded in [from, to], or upload a histogram, as the reference."""
     registry, store = current_app.extensions["policies"], current_app.extensions["store"]
-    try:
-        body = BaselineRequest().load(json_body())
-    except ValidationError as exc:
-        raise ApiError(422, "invalid_request", "The request does not fit BaselineRequest.",
-                       webargs_errors({"json": exc.messages})) from None
+    body = load_body(BaselineRequest(), json_body(), "BaselineRequest")
     policy = registry.resolve(body["city"], dt.date.today(), body["policy_version"])
     if body["histogram"] is not None:
         try:

@@ -8,13 +8,12 @@ import gc
 import orjson
 from flask import Response, current_app, g, request
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
 
 from service.monitoring import metrics as prom
 from service.scoring.engine import score
 
 from .auth import current_principal, require
-from .errors import ApiError, as_problem, problem_body, webargs_errors
+from .errors import ApiError, as_problem, load_body, problem_body
 from .schemas import ScoreRequest
 from .wire import wire
 
@@ -60,16 +59,7 @@ def json_response(payload, status: int = 200) -> Response:
 def load_request(item) -> dict:
     """A ScoreRequest from decoded JSON: the fast path, else the schema (which words errors)."""
     body = fast_envelope(item)
-    if body is not None:
-        return body
-    if not isinstance(item, dict):
-        raise ApiError(422, "invalid_request", "The body must be a JSON object.",
-                       {"body": ["Must be an object."]})
-    try:
-        return _request_schema.load(item)
-    except ValidationError as exc:
-        raise ApiError(422, "invalid_request", "The request does not fit ScoreRequest.",
-                       webargs_errors({"json": exc.messages})) from None
+    return body if body is not None else load_body(_request_schema, item, "ScoreRequest")
 
 
 def json_body():

@@ -6,7 +6,6 @@ import io
 
 from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
 
 from service.policy.errors import PolicyInvalid
 from service.policy.loader import load_inline_policy
@@ -14,7 +13,7 @@ from service.population import RowError, csv_chunks, csv_row_reader, rows_of
 from service.scoring.simulate import Simulation
 
 from .auth import require
-from .errors import ApiError, webargs_errors
+from .errors import ApiError, load_body
 from .schemas import SimulateRequest
 from .scoring import PROBLEMS, json_body, json_response
 
@@ -62,11 +61,7 @@ def _rows(body: dict, fields: dict):
 def simulate():
     """Score a population under the policy in force and a candidate, and compare."""
     registry = current_app.extensions["policies"]
-    try:
-        body = _schema.load(json_body())
-    except ValidationError as exc:
-        raise ApiError(422, "invalid_request", "The request does not fit SimulateRequest.",
-                       webargs_errors({"json": exc.messages})) from None
+    body = load_body(_schema, json_body(), "SimulateRequest")
     as_of = body["as_of"]
     current = registry.resolve(body["city"], as_of, body["current_version"])
     candidate = _candidate(body, registry, as_of)

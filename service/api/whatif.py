@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
 
 from service.policy.errors import ApplicantInvalid, PolicyNotFound
 from service.scoring.changes import smallest_changes
@@ -13,24 +12,13 @@ from service.scoring.path import earliest_pass_date
 from service.scoring.whatif import apply_changes, delta
 
 from .auth import require
-from .errors import ApiError, webargs_errors
+from .errors import load_body
 from .schemas import WhatIfRequest
 from .scoring import PROBLEMS, json_body, json_response
 from .wire import wire
 
 blp = Blueprint("whatif", __name__, url_prefix="/v1", description="What if, and what next.")
 _schema = WhatIfRequest()
-
-
-def _load(item) -> dict:
-    if not isinstance(item, dict):
-        raise ApiError(422, "invalid_request", "The body must be a JSON object.",
-                       {"body": ["Must be an object."]})
-    try:
-        return _schema.load(item)
-    except ValidationError as exc:
-        raise ApiError(422, "invalid_request", "The request does not fit WhatIfRequest.",
-                       webargs_errors({"json": exc.messages})) from None
 
 
 def _scenario(index: int, scenario: dict, body: dict, registry):
@@ -68,7 +56,7 @@ def _quota_notes(policy, result) -> list[dict]:
 def what_if():
     """Score the application, each scenario (up to 20), and the path to the threshold."""
     registry = current_app.extensions["policies"]
-    body = _load(json_body())
+    body = load_body(_schema, json_body(), "WhatIfRequest")
     as_of = body["as_of"]
     policy = registry.resolve(body["city"], as_of, body["policy_version"])
     values = policy.applicant_schema.parse(body["applicant"], as_of)

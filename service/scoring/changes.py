@@ -94,32 +94,27 @@ def _passes_with(prober, changes: dict) -> bool:
     return prober(changes)[0]
 
 
-def _search_number(policy, values, as_of, path: str, upward: bool, prober):
-    """The nearest passing value in one direction, or None: binary search, assuming (as for
-    per-unit and per-item criteria) that moving further only helps."""
-    current = values[path]
-    low, high = _bounds(policy, values, path, as_of)
-    if upward:
-        if high <= current or not _passes_with(prober, {path: high}):
-            return None
-        lo, hi = int(current), high  # lo fails, hi passes
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if _passes_with(prober, {path: mid}):
-                hi = mid
-            else:
-                lo = mid
-        return hi
-    if low >= current or not _passes_with(prober, {path: low}):
-        return None
-    lo, hi = low, int(current)  # lo passes, hi fails
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if _passes_with(prober, {path: mid}):
-            lo = mid
+def _bisect(fails: int, passes: int, test) -> int:
+    """The passing value nearest to `fails`, between a value that fails and one that passes
+    (in either order), assuming that moving further from `fails` only helps."""
+    while abs(passes - fails) > 1:
+        mid = (fails + passes) // 2
+        if test(mid):
+            passes = mid
         else:
-            hi = mid
-    return lo
+            fails = mid
+    return passes
+
+
+def _search_number(policy, values, as_of, path: str, upward: bool, prober):
+    """The nearest passing value in one direction (up for points, down for deductions),
+    or None when even the far end of the valid range does not pass."""
+    current = int(values[path])
+    low, high = _bounds(policy, values, path, as_of)
+    end = high if upward else low
+    if (end <= current if upward else end >= current) or not _passes_with(prober, {path: end}):
+        return None
+    return _bisect(current, end, lambda x: _passes_with(prober, {path: x}))
 
 
 def _band_edges(policy, values, as_of, path, criterion, prober):
