@@ -23,6 +23,8 @@ def from_environment(environ=None) -> dict:
         "MAX_BATCH_ITEMS": int(env.get("HUKOU_MAX_BATCH_ITEMS", "10000")),
         "MAX_JSON_DEPTH": int(env.get("HUKOU_MAX_JSON_DEPTH", "32")),
         "CORS_ORIGINS": [o for o in env.get("HUKOU_CORS_ORIGINS", "").split(",") if o],
+        # Who may frame /calculator: CSP frame-ancestors sources, space-separated.
+        "FRAME_ANCESTORS": env.get("HUKOU_FRAME_ANCESTORS", "'self'").strip() or "'none'",
         "TRUSTED_PROXIES": int(env.get("HUKOU_TRUSTED_PROXIES", "0")),
         "RETENTION_DAYS": int(env.get("HUKOU_RETENTION_DAYS", "400")),
         "LOG_LEVEL": env.get("HUKOU_LOG_LEVEL", "INFO"),

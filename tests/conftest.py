@@ -114,21 +114,30 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+class LiveServer:
+    """An app on a real loopback port (werkzeug in a thread), for the browser tests."""
+
+    def __init__(self, app):
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture
 def live_server(keys_file):
-    """The app on a real loopback port (werkzeug in a thread), for the browser tests."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    app = make_app(keys_file)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.app = app
-    server.url = f"http://127.0.0.1:{server.server_port}"
+    server = LiveServer(make_app(keys_file))
     yield server
-    server.shutdown()
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from flask_smorest import Api
 from service.logs import RequestLog
 from service.monitoring import metrics
 
-from . import admin, health, monitoring, policies, schemas, scoring, simulation, whatif
+from . import admin, headers, health, monitoring, policies, schemas, scoring, simulation, whatif
 from .auth import KeyRing, current_principal
 from .errors import ApiError, register_error_handlers
 
@@ -118,8 +118,7 @@ def _after_request(response):
     if "started" in g:
         metrics.LATENCY.labels(endpoint).observe(time.perf_counter() - g.started)
     response.headers["X-Request-ID"] = g.get("request_id", "")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.apply(response, request.path)
     return response
 
 

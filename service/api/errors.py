@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Response, g, request
+from flask import Response, g, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from service.policy.errors import ApplicantInvalid, PolicyNotFound
 from service.policy.paths import messages_by_path
+
+from .messages_zh import translate_errors, wants_chinese
 
 log = logging.getLogger("hukou.api")
 
@@ -46,8 +48,15 @@ def problem_body(status: int, code: str, detail: str, errors: dict | None = None
 
 def problem(status: int, code: str, detail: str, errors: dict | None = None,
             headers: dict | None = None, extra: dict | None = None) -> Response:
+    chinese = bool(errors) and has_request_context() and wants_chinese(
+        request.headers.get("Accept-Language"))
+    if chinese:
+        errors = translate_errors(errors)
     body = problem_body(status, code, detail, errors, extra)
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+    response.headers["Vary"] = "Accept-Language"
+    if chinese:
+        response.headers["Content-Language"] = "zh"
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

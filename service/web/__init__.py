@@ -1,16 +1,82 @@
-"""Pages served by the service itself: the operators' /ops page (and later the calculator).
-Everything they load comes from here: no CDN, no external fonts or scripts."""
+"""Pages served by the service itself: the operators' /ops page and the applicants'
+calculator with its embedding script. Everything they load comes from here: no CDN,
+no external fonts or scripts, and a Content-Security-Policy that says so."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import datetime as dt
+import re
+
+from flask import Blueprint, current_app, render_template, request, send_from_directory
+
+from service.api.headers import page_policy
+from service.policy.errors import PolicyNotFound
+
+from .calculator_strings import STRINGS
 
 web = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/assets")
+
+LANGUAGES = ("zh", "en")
+# 'self', 'none', or an origin such as https://bureau.example or https://*.example.
+_SOURCE = re.compile(r"^('self'|'none'|https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$")
+
+
+def frame_ancestors(value: str) -> str:
+    """The configured sources, checked: a stray ';' must not add a CSP directive."""
+    sources = value.split()
+    bad = [s for s in sources if not _SOURCE.match(s)]
+    if bad or not sources:
+        raise ValueError(f"HUKOU_FRAME_ANCESTORS: not a CSP source: {' '.join(bad) or value!r}"
+                         " (use 'self', 'none' or origins like https://bureau.example)")
+    if "'none'" in sources and len(sources) > 1:
+        raise ValueError("HUKOU_FRAME_ANCESTORS: 'none' cannot be combined with other sources")
+    return " ".join(sources)
+
+
+@web.record_once
+def _check_settings(state) -> None:
+    state.app.config["FRAME_ANCESTORS"] = frame_ancestors(state.app.config["FRAME_ANCESTORS"])
+
+
+def _page(html: str, status: int = 200, framed_by: str = "'none'"):
+    return html, status, {"Content-Security-Policy": page_policy(framed_by),
+                          "Cache-Control": "no-cache"}
 
 
 @web.get("/ops")
 def ops():
     """The drift page. The page itself holds no data; its script asks for an ops key and
     reads /v1/monitoring/drift with it, so the figures stay behind the ops scope."""
-    return render_template("ops.html")
+    return _page(render_template("ops.html"))
+
+
+@web.get("/calculator")
+def calculator():
+    """The applicants' calculator for one city. The page carries no scoring of its own:
+    its script builds the form from GET /v1/policies/{city} and asks POST /v1/what-if."""
+    lang = request.args.get("lang", "zh")
+    lang = lang if lang in LANGUAGES else "zh"
+    city = request.args.get("city", "")
+    framed_by = current_app.config["FRAME_ANCESTORS"]
+    registry = current_app.extensions["policies"]
+    try:
+        policy = registry.resolve(city, dt.date.today(), None)
+    except PolicyNotFound:
+        cities = sorted(registry.cities())
+        titles = {c: registry.cities()[c][-1].document["title"] for c in cities}
+        return _page(render_template("calculator_missing.html", lang=lang, city=city,
+                                     cities=cities, titles=titles, s=STRINGS[lang]),
+                     404, framed_by)
+    return _page(render_template("calculator.html", lang=lang, city=city,
+                                 title=policy.document["title"], s=STRINGS[lang],
+                                 strings=STRINGS, embedded=request.args.get("embed") == "1"),
+                 200, framed_by)
+
+
+@web.get("/embed.js")
+def embed_script():
+    """The two-line embedding: this script defines <hukou-calculator>."""
+    response = send_from_directory(web.static_folder, "embed.js", max_age=300)
+    response.headers["Access-Control-Allow-Origin"] = "*"  # a script any page may load
+    return response
