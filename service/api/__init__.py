@@ -72,10 +72,12 @@ def _limiter(app) -> Limiter:
 
     # flask-limiter's own hooks run only for the requests that have a limit: its
     # per-request bookkeeping is a large share of a bureau's score request otherwise.
-    before = app.before_request_funcs[None]
+    # A disabled limiter (HUKOU_RATE_LIMIT_ENABLED=0) registers no hooks at all.
+    before = app.before_request_funcs.get(None, [])
     check = limiter._check_request_limit
-    before[before.index(check)] = lambda: None if unlimited() else check()
-    after = app.after_request_funcs[None]
+    if check in before:
+        before[before.index(check)] = lambda: None if unlimited() else check()
+    after = app.after_request_funcs.get(None, [])
     for i, hook in enumerate(after):
         if getattr(hook, "args", None) == (limiter,):
             after[i] = (lambda inject: lambda response: response if unlimited()

@@ -175,3 +175,12 @@ def test_cors_only_for_the_configured_origins(keys_file):
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://bureau.example"
     other = client.post("/v1/score", json=body(), headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_with_rate_limits_switched_off_the_service_starts_and_never_limits(keys_file):
+    client = make_app(keys_file, RATE_LIMIT_ENABLED=False,
+                      RATE_LIMIT_ANONYMOUS="1/minute").test_client()
+    body = {"city": "xian", "applicant": {"birth_date": "1990-01-01", "criminal_record": [],
+            "residence_permit_since": "2015-01-01", "local_knowledge_score": 70}}
+    statuses = {client.post("/v1/what-if", json=body).status_code for _ in range(3)}
+    assert statuses == {200}
