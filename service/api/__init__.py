@@ -120,6 +120,9 @@ def _after_request(response):
     if "started" in g:
         metrics.LATENCY.labels(endpoint).observe(time.perf_counter() - g.started)
     response.headers["X-Request-ID"] = g.get("request_id", "")
+    view = g.get("policy_view")
+    if view is not None:  # the one policy set this answer was computed with
+        response.headers["X-Policy-Revision"] = view.revision
     headers.apply(response, request.path)
     return response
 
@@ -147,7 +150,7 @@ def register_api(app) -> None:
         from flask_cors import CORS
 
         CORS(app, resources={r"/v1/*": {"origins": app.config["CORS_ORIGINS"]}},
-             expose_headers=["X-Request-ID", "Retry-After"], allow_headers=[
+             expose_headers=["X-Request-ID", "X-Policy-Revision", "Retry-After"], allow_headers=[
                  "Authorization", "Content-Type", "X-Request-ID"])
     app.extensions["limiter"] = _limiter(app)
     metrics.publish_policies(app.extensions["policies"].policies.all())

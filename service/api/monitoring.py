@@ -14,6 +14,7 @@ from service.monitoring.histogram import Histogram
 from service.scoring.engine import threshold_on
 
 from .auth import require
+from .context import request_policies
 from .errors import ApiError, load_body
 from .scoring import PROBLEMS, json_body, json_response
 
@@ -129,7 +130,7 @@ def drift():
 @require("admin")
 def baseline():
     """Freeze what was recorded in [from, to], or upload a histogram, as the reference."""
-    registry, store = current_app.extensions["policies"], current_app.extensions["store"]
+    registry, store = request_policies(), current_app.extensions["store"]
     body = load_body(BaselineRequest(), json_body(), "BaselineRequest")
     policy = registry.resolve(body["city"], dt.date.today(), body["policy_version"])
     if body["histogram"] is not None:

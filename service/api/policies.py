@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from service.policy.diff import diff_policies
 
+from .context import request_policies
 from .schemas import DiffQuery, PolicyList, PolicyQuery, Problem
 from .scoring import json_response
 
@@ -46,7 +46,7 @@ def form_of(policy) -> list[dict]:
 @blp.alt_response(200, schema=PolicyList, description="Every city and its versions.")
 def list_policies():
     """Every city served, with its versions, effective dates and hashes."""
-    registry = current_app.extensions["policies"]
+    registry = request_policies()
     cities = []
     for city, versions in sorted(registry.cities().items()):
         latest = versions[-1]
@@ -67,7 +67,7 @@ def list_policies():
 @blp.alt_response(422, schema=Problem, description="No version in force on that date.")
 def get_policy(query, city):
     """The resolved policy in force on `as_of` (default today), or the pinned `version`."""
-    registry = current_app.extensions["policies"]
+    registry = request_policies()
     policy = registry.resolve(city, query["as_of"] or dt.date.today(), query["version"])
     return json_response({"policy": policy.ref, "published": _published(registry, policy),
                           "required": policy.applicant_schema.required,
@@ -80,7 +80,7 @@ def get_policy(query, city):
 @blp.alt_response(404, schema=Problem, description="Unknown city or version.")
 def diff(query, city):
     """What changed between two versions: added, removed and changed entries per section."""
-    registry = current_app.extensions["policies"]
+    registry = request_policies()
     old = registry.resolve(city, dt.date.today(), query["from_"])
     new = registry.resolve(city, dt.date.today(), query["to"])
     return json_response(diff_policies(old, new))

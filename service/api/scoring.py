@@ -13,6 +13,7 @@ from service.monitoring import metrics as prom
 from service.scoring.engine import score
 
 from .auth import current_principal, require
+from .context import request_policies
 from .errors import ApiError, as_problem, load_body, problem_body
 from .schemas import ScoreRequest
 from .wire import wire
@@ -96,7 +97,7 @@ PROBLEMS = {
 def score_one():
     """Score one application against the policy in force (or the pinned version)."""
     body = load_request(json_body())
-    policy, result = score_request(body, current_app.extensions["policies"])
+    policy, result = score_request(body, request_policies())
     record(body, policy, result)
     return json_response(wire(result))
 
@@ -178,7 +179,7 @@ def _score_item(item, registry) -> dict:
 @require("batch")
 def score_batch():
     """Score up to 10,000 applications; a bad item gets its own problem, the rest are scored."""
-    registry = current_app.extensions["policies"]
+    registry = request_policies()
     results, failed = [], 0
     # Tens of thousands of small acyclic objects: reference counting frees them, and the
     # cyclic collector would only rescan them again and again while the batch grows.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from service.policy.errors import PolicyInvalid
@@ -13,6 +12,7 @@ from service.population import RowError, csv_chunks, csv_row_reader, rows_of
 from service.scoring.simulate import Simulation
 
 from .auth import require
+from .context import request_policies
 from .errors import ApiError, load_body
 from .schemas import SimulateRequest
 from .scoring import PROBLEMS, json_body, json_response
@@ -60,7 +60,7 @@ def _rows(body: dict, fields: dict):
 @require("simulate")
 def simulate():
     """Score a population under the policy in force and a candidate, and compare."""
-    registry = current_app.extensions["policies"]
+    registry = request_policies()
     body = load_body(_schema, json_body(), "SimulateRequest")
     as_of = body["as_of"]
     current = registry.resolve(body["city"], as_of, body["current_version"])

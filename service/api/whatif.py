@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from service.policy.errors import ApplicantInvalid, PolicyNotFound
@@ -12,6 +11,7 @@ from service.scoring.path import earliest_pass_date
 from service.scoring.whatif import apply_changes, delta
 
 from .auth import require
+from .context import request_policies
 from .errors import load_body
 from .schemas import WhatIfRequest
 from .scoring import PROBLEMS, json_body, json_response
@@ -55,7 +55,7 @@ def _quota_notes(policy, result) -> list[dict]:
 @require("score", anonymous=True)
 def what_if():
     """Score the application, each scenario (up to 20), and the path to the threshold."""
-    registry = current_app.extensions["policies"]
+    registry = request_policies()
     body = load_body(_schema, json_body(), "WhatIfRequest")
     as_of = body["as_of"]
     policy = registry.resolve(body["city"], as_of, body["policy_version"])

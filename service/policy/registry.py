@@ -31,43 +31,21 @@ def revision_of(policies: PolicyDir) -> str:
     return hashlib.sha256("\n".join(triples).encode()).hexdigest()[:16]
 
 
-class PolicyRegistry:
-    """City + date -> the policy in force; raises PolicyInvalid at start if none is valid."""
+class PolicyView:
+    """One loaded set, never changed: a request that holds a view sees one set throughout,
+    whatever reload happens meanwhile (a batch is never scored against two sets)."""
 
-    def __init__(self, root: str, *, check_published: bool = True):
-        self.root = root
-        self.check_published = check_published
-        self._lock = threading.Lock()
-        self._set = load_policy_dir(root, check_published=check_published)
-        self.revision = revision_of(self._set)
-        self.loaded_at = dt.datetime.now(dt.UTC)
-        self.last_problems: list = []
-
-    @property
-    def policies(self) -> PolicyDir:
-        return self._set
-
-    def reload(self) -> ReloadOutcome:
-        """Load the directory again; swap only if all of it is valid."""
-        with self._lock:
-            try:
-                fresh = load_policy_dir(self.root, check_published=self.check_published)
-            except PolicyInvalid as exc:
-                self.last_problems = exc.problems
-                return ReloadOutcome(False, self.revision, exc.problems)
-            self._set = fresh
-            self.revision = revision_of(fresh)
-            self.loaded_at = dt.datetime.now(dt.UTC)
-            self.last_problems = []
-            return ReloadOutcome(True, self.revision, [])
+    def __init__(self, policies: PolicyDir):
+        self.policies = policies
+        self.revision = revision_of(policies)
 
     def cities(self) -> dict[str, list[Policy]]:
-        return self._set.cities
+        return self.policies.cities
 
     def versions(self, city: str) -> list[Policy]:
-        versions = self._set.cities.get(city)
+        versions = self.policies.cities.get(city)
         if versions is None:
-            known = ", ".join(sorted(self._set.cities))
+            known = ", ".join(sorted(self.policies.cities))
             raise PolicyNotFound("unknown_city", f"No policy for city {city!r}. "
                                  f"Known cities: {known}.", city=city, versions=[])
         return versions
@@ -91,3 +69,49 @@ class PolicyRegistry:
         raise PolicyNotFound("not_in_force",
                              f"No policy of {city!r} is in force on {on.isoformat()}. "
                              f"Versions: {spans}.", city=city, versions=names, on=on.isoformat())
+
+
+class PolicyRegistry:
+    """The view being served, swapped whole by reload(); PolicyInvalid at start if the
+    directory is not valid. resolve() and friends answer from the current view."""
+
+    def __init__(self, root: str, *, check_published: bool = True):
+        self.root = root
+        self.check_published = check_published
+        self._lock = threading.Lock()
+        self._view = PolicyView(load_policy_dir(root, check_published=check_published))
+        self.loaded_at = dt.datetime.now(dt.UTC)
+        self.last_problems: list = []
+
+    def view(self) -> PolicyView:
+        return self._view
+
+    @property
+    def policies(self) -> PolicyDir:
+        return self._view.policies
+
+    @property
+    def revision(self) -> str:
+        return self._view.revision
+
+    def reload(self) -> ReloadOutcome:
+        """Load the directory again; swap only if all of it is valid."""
+        with self._lock:
+            try:
+                fresh = load_policy_dir(self.root, check_published=self.check_published)
+            except PolicyInvalid as exc:
+                self.last_problems = exc.problems
+                return ReloadOutcome(False, self.revision, exc.problems)
+            self._view = PolicyView(fresh)
+            self.loaded_at = dt.datetime.now(dt.UTC)
+            self.last_problems = []
+            return ReloadOutcome(True, self.revision, [])
+
+    def cities(self) -> dict[str, list[Policy]]:
+        return self._view.cities()
+
+    def versions(self, city: str) -> list[Policy]:
+        return self._view.versions(city)
+
+    def resolve(self, city: str, on: dt.date, version: str | None = None) -> Policy:
+        return self._view.resolve(city, on, version)

@@ -9,6 +9,7 @@ import re
 
 from flask import Blueprint, current_app, render_template, request, send_from_directory
 
+from service.api.context import request_policies
 from service.api.headers import page_policy
 from service.policy.errors import PolicyNotFound
 
@@ -59,7 +60,7 @@ def calculator():
     lang = lang if lang in LANGUAGES else "zh"
     city = request.args.get("city", "")
     framed_by = current_app.config["FRAME_ANCESTORS"]
-    registry = current_app.extensions["policies"]
+    registry = request_policies()
     try:
         policy = registry.resolve(city, dt.date.today(), None)
     except PolicyNotFound:
