@@ -10,6 +10,7 @@ nothing else, so it imports without gunicorn running (its test does that).
 import glob
 import multiprocessing
 import os
+import tempfile
 
 MAX_DEFAULT_WORKERS = 8
 
@@ -32,7 +33,7 @@ def workers_from_env() -> int:
 
 bind = os.environ.get("HUKOU_BIND", "").strip() or "0.0.0.0:8000"
 workers = workers_from_env()
-worker_class = "sync"
+worker_class = "service.gunicorn_worker.PolicySyncWorker"  # sync, SIGHUP reloads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -77,3 +78,28 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+
+# SIGHUP reloads the policy directory in every worker, in place. gunicorn's own SIGHUP
+# would restart the workers instead, and a worker that meets a bad policy file at start
+# cannot boot, which stops the whole server; here a bad file is refused by each worker
+# and the last good set keeps serving (service/policy_sync.py). A worker that starts
+# later (recycled after max_requests, or replacing a crashed one) finds the last good
+# set in the snapshot directory when the policy directory has gone bad meanwhile.
+os.environ.setdefault("HUKOU_POLICY_SNAPSHOT_DIR",
+                      tempfile.mkdtemp(prefix="hukou-policies-good-"))
+
+
+def when_ready(server):
+    import signal as signals
+
+    def forward_hup():
+        server.log.info("SIGHUP: reloading the policies in %d workers", len(server.WORKERS))
+        for pid in list(server.WORKERS):
+            try:
+                os.kill(pid, signals.SIGHUP)
+            except OSError:  # a worker that just exited
+                pass
+
+    server.handle_hup = forward_hup

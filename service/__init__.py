@@ -14,6 +14,7 @@ def create_app(config: dict | None = None):
     from .logs import configure as configure_logs
     from .monitoring.store import store_from_config
     from .policy.registry import PolicyRegistry
+    from .policy_sync import PolicySync
 
     app = Flask(__name__)
     settings = from_environment()
@@ -21,8 +22,14 @@ def create_app(config: dict | None = None):
     app.config.update(settings)
     configure_logs(app.config["LOG_LEVEL"])
     app.extensions["policies"] = PolicyRegistry(app.config["POLICY_DIR"],
+                                                snapshot_dir=app.config["POLICY_SNAPSHOT_DIR"],
                                                 check_published=app.config["CHECK_PUBLISHED"])
     app.extensions["store"] = store = store_from_config(app.config)
+    app.extensions["policy_sync"] = sync = PolicySync(app.extensions["policies"],
+                                                      app.config["REDIS_URL"],
+                                                      app.config["POLICY_POLL_SECONDS"])
+    sync.start()
+    atexit.register(sync.stop)
     atexit.register(store.close)  # a worker's last scores reach Redis when it stops
     register_api(app)
     return app

@@ -26,6 +26,10 @@ def from_environment(environ=None) -> dict:
         # Who may frame /calculator: CSP frame-ancestors sources, space-separated.
         "FRAME_ANCESTORS": env.get("HUKOU_FRAME_ANCESTORS", "'self'").strip() or "'none'",
         "TRUSTED_PROXIES": int(env.get("HUKOU_TRUSTED_PROXIES", "0")),
+        # Where the last good policy set is kept (gunicorn.conf.py sets one per server).
+        "POLICY_SNAPSHOT_DIR": env.get("HUKOU_POLICY_SNAPSHOT_DIR") or None,
+        # How often each process looks for a policy set announced by another (Redis).
+        "POLICY_POLL_SECONDS": float(env.get("HUKOU_POLICY_POLL_SECONDS", "1")),
         "RETENTION_DAYS": int(env.get("HUKOU_RETENTION_DAYS", "400")),
         "LOG_LEVEL": env.get("HUKOU_LOG_LEVEL", "INFO"),
     }

@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from service.monitoring import metrics
-
 from .auth import require
 from .errors import problem
 from .scoring import PROBLEMS, json_response
@@ -20,20 +18,16 @@ blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Administ
                     **{k: v for k, v in PROBLEMS.items() if k != "422"}})
 @require("admin")
 def reload_policies():
-    """Reload every policy file; a bad file is refused with its errors and nothing changes."""
+    """Reload every policy file; a bad file is refused with its errors and nothing changes.
+    A new set is announced: every worker and every instance sharing Redis follows."""
     registry = current_app.extensions["policies"]
-    outcome = registry.reload()
+    outcome = current_app.extensions["policy_sync"].reload_and_announce()
     if not outcome.ok:
-        metrics.RELOADS.labels("failure").inc()
-        current_app.logger.warning("policy reload refused: %d problem(s); revision %s serves",
-                                   len(outcome.problems), outcome.revision)
         errors: dict[str, list[str]] = {}
         for p in outcome.problems:
             errors.setdefault(f"{p.file}: {p.path}" if p.path else p.file, []).append(p.message)
         return problem(422, "invalid_policy",
                        "The policy directory has problems; the last good set still serves.",
                        errors, extra={"revision": outcome.revision})
-    metrics.RELOADS.labels("success").inc()
-    metrics.publish_policies(registry.policies.all())
     return json_response({"revision": outcome.revision,
                           "count": sum(len(v) for v in registry.cities().values())})

@@ -27,12 +27,15 @@ def readyz():
     store: 'degraded' while Redis is unreachable (scores are still answered and kept)."""
     registry = current_app.extensions["policies"]
     store = current_app.extensions["store"].status()
+    sync = current_app.extensions["policy_sync"].status()
     body = {
-        "status": "ready" if store["reachable"] else "degraded",
+        "status": "ready" if store["reachable"] and not registry.fallback else "degraded",
         "store": store,
         "policies": {"revision": registry.revision,
                      "count": sum(len(v) for v in registry.cities().values()),
                      "loaded_at": registry.loaded_at.isoformat(),
+                     "generation": sync["generation"], "in_step": sync["in_step"],
+                     "serving_last_good_copy": registry.fallback,
                      "last_reload_problems": [str(p) for p in registry.last_problems]},
     }
     return json_response(body)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .errors import PolicyInvalid, PolicyNotFound
 from .loader import PolicyDir, load_policy_dir
 from .model import Policy
+from .snapshot import Snapshots
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,38 @@ class PolicyRegistry:
     """The view being served, swapped whole by reload(); PolicyInvalid at start if the
     directory is not valid. resolve() and friends answer from the current view."""
 
-    def __init__(self, root: str, *, check_published: bool = True):
+    def __init__(self, root: str, *, check_published: bool = True,
+                 snapshot_dir: str | None = None):
         self.root = root
         self.check_published = check_published
+        self.snapshots = Snapshots(snapshot_dir) if snapshot_dir else None
         self._lock = threading.Lock()
-        self._view = PolicyView(load_policy_dir(root, check_published=check_published))
-        self.loaded_at = dt.datetime.now(dt.UTC)
         self.last_problems: list = []
+        self.fallback = False  # serving the last good copy: the directory is bad
+        self._view = self._first_view()
+        self.loaded_at = dt.datetime.now(dt.UTC)
+
+    def _load(self) -> PolicyDir:
+        if self.snapshots is None:
+            return load_policy_dir(self.root, check_published=self.check_published)
+        staged = self.snapshots.stage(self.root)
+        try:
+            policies = load_policy_dir(staged, check_published=self.check_published)
+        except PolicyInvalid:
+            self.snapshots.discard(staged)
+            raise
+        self.snapshots.keep(staged, revision_of(policies))
+        return policies
+
+    def _first_view(self) -> PolicyView:
+        try:
+            return PolicyView(self._load())
+        except PolicyInvalid as exc:
+            good = self.snapshots.current() if self.snapshots else None
+            if good is None:
+                raise
+            self.last_problems, self.fallback = exc.problems, True
+            return PolicyView(load_policy_dir(good, check_published=self.check_published))
 
     def view(self) -> PolicyView:
         return self._view
@@ -98,13 +124,13 @@ class PolicyRegistry:
         """Load the directory again; swap only if all of it is valid."""
         with self._lock:
             try:
-                fresh = load_policy_dir(self.root, check_published=self.check_published)
+                fresh = self._load()
             except PolicyInvalid as exc:
                 self.last_problems = exc.problems
                 return ReloadOutcome(False, self.revision, exc.problems)
             self._view = PolicyView(fresh)
             self.loaded_at = dt.datetime.now(dt.UTC)
-            self.last_problems = []
+            self.last_problems, self.fallback = [], False
             return ReloadOutcome(True, self.revision, [])
 
     def cities(self) -> dict[str, list[Policy]]:

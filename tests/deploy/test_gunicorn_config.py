@@ -36,7 +36,7 @@ def conf(monkeypatch):
 
 def test_defaults(conf):
     assert conf.bind == "0.0.0.0:8000"
-    assert conf.worker_class == "sync"
+    assert conf.worker_class == "service.gunicorn_worker.PolicySyncWorker"  # sync + SIGHUP
     assert conf.workers == min(2 * multiprocessing.cpu_count() + 1, 8)
     assert (conf.timeout, conf.graceful_timeout, conf.keepalive) == (30, 20, 5)
     assert (conf.max_requests, conf.max_requests_jitter) == (10000, 1000)
