@@ -132,6 +132,11 @@ def register_api(app) -> None:
     import swagger_ui_bundle
 
     _openapi_settings(app)
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:  # the client address (rate limits) from the proxies' X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.extensions["keys"] = KeyRing.from_file(app.config["API_KEYS_FILE"])
     app.extensions.setdefault("request_log", RequestLog())
     app.before_request(_before_request)

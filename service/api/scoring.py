@@ -63,11 +63,35 @@ def load_request(item) -> dict:
     return body if body is not None else load_body(_request_schema, item, "ScoreRequest")
 
 
-def json_body():
+def depth_exceeds(value, limit: int) -> bool:
+    """True when arrays and objects nest deeper than `limit` (the top level is 1)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def parse_json(raw: bytes, where: str = "The body"):
+    """orjson's parse, refused with 400 when malformed or nested past HUKOU_MAX_JSON_DEPTH."""
     try:
-        return orjson.loads(request.get_data(cache=False))
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+        raise ApiError(400, "malformed_json", f"{where} is not valid JSON.") from None
+    limit = current_app.config["MAX_JSON_DEPTH"]
+    if isinstance(value, (dict, list)) and depth_exceeds(value, limit):
+        raise ApiError(400, "too_deep", f"{where} nests arrays and objects more than "
+                       f"{limit} levels deep.")
+    return value
+
+
+def json_body():
+    return parse_json(request.get_data(cache=False))
 
 
 def documented(schema: str, description: str) -> dict:
@@ -115,14 +139,11 @@ def _batch_items() -> list:
         items = []
         for number, line in enumerate(lines, 1):
             try:
-                items.append(orjson.loads(line))
-            except ValueError:
-                items.append(ApiError(400, "malformed_json", f"Line {number} is not JSON."))
+                items.append(parse_json(line, f"Line {number}"))
+            except ApiError as error:
+                items.append(error)
         return items
-    try:
-        items = orjson.loads(raw)
-    except ValueError:
-        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+    items = parse_json(raw)
     if not isinstance(items, list):
         raise ApiError(422, "invalid_request", "The body must be a JSON array of applications.",
                        {"body": ["Must be an array."]})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import bearer, make_app
 
@@ -184,3 +186,49 @@ def test_with_rate_limits_switched_off_the_service_starts_and_never_limits(keys_
             "residence_permit_since": "2015-01-01", "local_knowledge_score": 70}}
     statuses = {client.post("/v1/what-if", json=body).status_code for _ in range(3)}
     assert statuses == {200}
+
+
+def nested(depth: int):
+    value: object = 1
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+def test_nesting_past_the_limit_is_refused_before_anything_reads_it(keys_file):
+    client = make_app(keys_file, MAX_JSON_DEPTH=8).test_client()
+    deep = {"city": "xian", "applicant": nested(8)}  # 1 + 7 levels of objects = 8 deep
+    resp = client.post("/v1/what-if", json=deep)
+    assert resp.status_code == 422  # within the limit: the schema answers
+    resp = client.post("/v1/what-if", json={"city": "xian", "applicant": nested(9)})
+    problem = assert_problem(resp, 400)
+    assert problem["code"] == "too_deep" and "8 levels" in problem["detail"]
+    # one NDJSON line too deep spoils only that line
+    lines = b'{"city": "xian", "applicant": {}}\n' + json.dumps(
+        {"city": "xian", "applicant": nested(9)}).encode()
+    resp = client.post("/v1/score/batch", data=lines, headers={
+        **bearer("bureau"), "Content-Type": "application/x-ndjson"})
+    results = resp.get_json()["results"]
+    assert results[0]["status"] == 422 and results[1]["code"] == "too_deep"
+
+
+def test_orjsons_own_limit_never_becomes_a_500(client):
+    body = b'{"city": "xian", "applicant": ' + b"[" * 2000 + b"]" * 2000 + b"}"
+    resp = client.post("/v1/what-if", data=body, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(keys_file):
+    behind = make_app(keys_file, TRUSTED_PROXIES=1, RATE_LIMIT_ANONYMOUS="1/minute")
+    client = behind.test_client()
+    body = {"city": "xian", "applicant": {"birth_date": "1990-01-01", "criminal_record": [],
+            "residence_permit_since": "2015-01-01", "local_knowledge_score": 70}}
+    first = client.post("/v1/what-if", json=body, headers={"X-Forwarded-For": "198.51.100.7"})
+    other = client.post("/v1/what-if", json=body, headers={"X-Forwarded-For": "198.51.100.8"})
+    again = client.post("/v1/what-if", json=body, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert (first.status_code, other.status_code, again.status_code) == (200, 200, 429)
+    # without a trusted proxy the header is the client's own word, and ignored
+    direct = make_app(keys_file, RATE_LIMIT_ANONYMOUS="1/minute").test_client()
+    statuses = [direct.post("/v1/what-if", json=body, headers={
+        "X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(2)]
+    assert statuses == [200, 429]
