@@ -56,7 +56,10 @@ def _limiter(app) -> Limiter:
 
     limiter = Limiter(_rate_key, app=app, storage_uri=app.config["REDIS_URL"] or "memory://",
                       headers_enabled=True, enabled=app.config["RATE_LIMIT_ENABLED"],
-                      key_prefix="hukou")
+                      key_prefix="hukou",
+                      # Redis away: count in memory meanwhile rather than fail requests.
+                      in_memory_fallback_enabled=True, swallow_errors=True,
+                      storage_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5})
 
     def unlimited() -> bool:
         """Routes outside the scoring blueprints, and keys when no per-key limit is set."""
