@@ -10,18 +10,25 @@ from flask_smorest import Blueprint
 from service.monitoring import metrics as prom
 
 from .auth import require
-from .scoring import json_response
+from .scoring import PROBLEMS, json_response
 
 blp = Blueprint("health", __name__, description="Liveness and readiness.")
 
 
+def _json(description: str) -> dict:
+    return {"200": {"description": description,
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
 @blp.route("/healthz", methods=["GET"])
+@blp.doc(responses=_json("The process answers."))
 def healthz():
     """Liveness: the process answers."""
     return json_response({"status": "ok"})
 
 
 @blp.route("/readyz", methods=["GET"])
+@blp.doc(responses=_json("Ready or degraded, the policy set serving, the store's state."))
 def readyz():
     """Readiness: the policy set that is serving, the last reload's problems if any, and the
     store: 'degraded' while Redis is unreachable (scores are still answered and kept)."""
@@ -42,6 +49,10 @@ def readyz():
 
 
 @blp.route("/metrics", methods=["GET"])
+@blp.doc(responses={
+    "200": {"description": "Prometheus text exposition format.",
+            "content": {"text/plain": {"schema": {"type": "string"}}}},
+    **{k: v for k, v in PROBLEMS.items() if k in ("401", "403")}})
 @require("ops")
 def metrics():
     """Prometheus text format: requests, latency, scores, policies, store, drift gauges."""

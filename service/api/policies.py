@@ -9,8 +9,8 @@ from flask_smorest import Blueprint
 from service.policy.diff import diff_policies
 
 from .context import request_policies
-from .schemas import DiffQuery, PolicyList, PolicyQuery, Problem
-from .scoring import json_response
+from .schemas import DiffQuery, PolicyList, PolicyQuery
+from .scoring import documented, json_response
 
 blp = Blueprint("policies", __name__, url_prefix="/v1/policies",
                 description="The policies served: versions, hashes, contents, diffs.")
@@ -62,9 +62,10 @@ def list_policies():
 
 @blp.route("/<city>", methods=["GET"])
 @blp.arguments(PolicyQuery, location="query")
-@blp.alt_response(200, description="The resolved policy and the form it asks for.")
-@blp.alt_response(404, schema=Problem, description="Unknown city or version.")
-@blp.alt_response(422, schema=Problem, description="No version in force on that date.")
+@blp.doc(responses={"200": {"description": "The resolved policy and the form it asks for."},
+                    "404": documented("Problem", "Unknown city or version."),
+                    "422": documented("Problem", "No version in force on that date, or a "
+                                                 "bad query.")})
 def get_policy(query, city):
     """The resolved policy in force on `as_of` (default today), or the pinned `version`."""
     registry = request_policies()
@@ -76,8 +77,9 @@ def get_policy(query, city):
 
 @blp.route("/<city>/diff", methods=["GET"])
 @blp.arguments(DiffQuery, location="query")
-@blp.alt_response(200, description="Criteria, gates, threshold and fields that changed.")
-@blp.alt_response(404, schema=Problem, description="Unknown city or version.")
+@blp.doc(responses={"200": {"description": "Criteria, gates, threshold and fields that changed."},
+                    "404": documented("Problem", "Unknown city or version."),
+                    "422": documented("Problem", "A bad query.")})
 def diff(query, city):
     """What changed between two versions: added, removed and changed entries per section."""
     registry = request_policies()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 
 class Strict(Schema):
@@ -88,6 +88,11 @@ class ScoreResult(Schema):
 
 
 class Problem(Schema):
+    """RFC 9457 problem details; a problem may carry more members than these."""
+
+    class Meta:
+        unknown = INCLUDE
+
     type = fields.String()
     title = fields.String()
     status = fields.Integer()
@@ -95,6 +100,10 @@ class Problem(Schema):
     code = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     request_id = fields.String(allow_none=True)
+    city = fields.String(metadata={"description": "The city asked for (unknown or not in force)."})
+    versions = fields.List(fields.String(), metadata={"description": "The versions there are."})
+    as_of = fields.String(metadata={"description": "The date no version is in force on."})
+    revision = fields.String(metadata={"description": "The policy set that still serves."})
 
 
 class BatchResponse(Schema):
