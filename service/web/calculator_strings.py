@@ -63,7 +63,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unavailable": "暂时无法连接计分服务，请稍后再试。",
         "policy_version": "政策版本 {version}，自{date}起施行",
         "disclaimer": "结果由计分服务按现行政策计算，仅供参考；以主管部门审核结果为准。",
-        "points_value": "{value}分",
+        "mini": "总积分 {total} / 落户分值 {threshold} · 查看详情",
         "unknown_city": "没有找到城市“{city}”的积分政策。",
         "choose_city": "请选择城市：",
         "noscript": "此计算器需要启用JavaScript。",
@@ -127,7 +127,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "policy_version": "Policy version {version}, in force from {date}",
         "disclaimer": "Computed by the scoring service under the policy in force, for "
                       "guidance only; the bureau's review decides.",
-        "points_value": "{value} points",
+        "mini": "Total {total} / threshold {threshold} · details",
         "unknown_city": "No points policy was found for the city “{city}”.",
         "choose_city": "Choose a city:",
         "noscript": "This calculator needs JavaScript.",

@@ -124,6 +124,8 @@ def test_the_total_shown_is_the_score_apis(live_server, page, city, applicant):
     page.screenshot(path=str(ARTIFACTS / f"calculator-{city}.png"), full_page=True)
     page.set_viewport_size({"width": 360, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
+    assert page.is_visible("#mini")  # the total stays in sight below the long form
+    assert page.inner_text("#total") in page.inner_text("#mini")
     page.screenshot(path=str(ARTIFACTS / f"calculator-{city}-360px.png"), full_page=True)
 
 

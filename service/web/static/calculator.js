@@ -374,9 +374,13 @@
 
   function render() {
     const answer = lastAnswer;
-    for (const id of ["summary", "gates", "path", "breakdown"]) $(id).hidden = !answer;
+    for (const id of ["summary", "gates", "path", "breakdown", "mini"]) $(id).hidden = !answer;
     if (!answer) return;
     const result = answer.baseline;
+    // On a phone the result sits below a long form: a bar keeps the total in sight.
+    $("mini").textContent = t("mini", {
+      total: number(result.total), threshold: number(result.threshold),
+    });
     const total = $("total");
     total.textContent = number(result.total);
     total.dataset.value = result.total;
