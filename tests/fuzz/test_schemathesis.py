@@ -17,8 +17,9 @@ from conftest import SECRETS
 def test_no_server_errors_and_every_response_as_documented(live_server):
     cli = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
     out = subprocess.run(
-        [cli, "run", live_server.url + "/openapi.json", "--checks", "not_a_server_error,response_schema_conformance,"
-         "content_type_conformance,status_code_conformance",
+        [cli, "run", live_server.url + "/openapi.json", "--checks",
+         "not_a_server_error,response_schema_conformance,content_type_conformance,"
+         "status_code_conformance",
          "--max-examples", "25", "--workers", "1", "--seed", "1",
          "-H", f"Authorization: Bearer {SECRETS['everything'][0]}"],
         capture_output=True, text=True, timeout=240)

@@ -333,12 +333,9 @@ def test_embedded_in_a_bureau_page_on_another_port(keys_file, host_site, browser
         result = scored(service, "xian", XIAN)
         assert float(frame.get_attribute("#total", "data-value")) == result["total"]
         # the iframe is as tall as its content: no inner scrollbar, nothing cut off
-        page.wait_for_function("""() => {
-            const f = document.querySelector('hukou-calculator').shadowRoot
-                .querySelector('iframe');
-            const inner = f.contentDocument;  // cross-origin: null, so measure via rect
-            return f.getBoundingClientRect().height > 600;
-        }""", timeout=10_000)
+        page.wait_for_function("""() => document.querySelector('hukou-calculator')
+            .shadowRoot.querySelector('iframe').getBoundingClientRect().height > 600""",
+                               timeout=10_000)
         inner_height = frame.evaluate(
             "Math.ceil(document.documentElement.getBoundingClientRect().height)")
         page.wait_for_function(
