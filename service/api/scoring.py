@@ -15,6 +15,7 @@ from service.scoring.engine import score
 from .auth import current_principal, require
 from .context import request_policies
 from .errors import ApiError, as_problem, load_body, problem_body
+from .json_depth import nests_deeper_than
 from .schemas import ScoreRequest
 from .wire import wire
 
@@ -63,20 +64,6 @@ def load_request(item) -> dict:
     return body if body is not None else load_body(_request_schema, item, "ScoreRequest")
 
 
-def depth_exceeds(value, limit: int) -> bool:
-    """True when arrays and objects nest deeper than `limit` (the top level is 1)."""
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
-        for child in children:
-            if isinstance(child, (dict, list)):
-                if depth + 1 > limit:
-                    return True
-                stack.append((child, depth + 1))
-    return False
-
-
 def parse_json(raw: bytes, where: str = "The body"):
     """orjson's parse, refused with 400 when malformed or nested past HUKOU_MAX_JSON_DEPTH."""
     try:
@@ -84,7 +71,7 @@ def parse_json(raw: bytes, where: str = "The body"):
     except orjson.JSONDecodeError:
         raise ApiError(400, "malformed_json", f"{where} is not valid JSON.") from None
     limit = current_app.config["MAX_JSON_DEPTH"]
-    if isinstance(value, (dict, list)) and depth_exceeds(value, limit):
+    if isinstance(value, (dict, list)) and nests_deeper_than(raw, limit):
         raise ApiError(400, "too_deep", f"{where} nests arrays and objects more than "
                        f"{limit} levels deep.")
     return value
