@@ -7,16 +7,15 @@ import atexit
 
 def create_app(config: dict | None = None):
     """Build the Flask app from the environment's settings, overridden by `config`."""
-    from flask import Flask
-
     from .api import register_api
     from .config import from_environment
+    from .flask_app import ServiceFlask
     from .logs import configure as configure_logs
     from .monitoring.store import store_from_config
     from .policy.registry import PolicyRegistry
     from .policy_sync import PolicySync
 
-    app = Flask(__name__)
+    app = ServiceFlask(__name__)
     settings = from_environment()
     settings.update(config or {})
     app.config.update(settings)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 
 from flask import current_app, g, request, send_from_directory
 from flask_limiter import Limiter
@@ -93,40 +93,45 @@ def _limiter(app) -> Limiter:
 
 
 def _before_request() -> None:
-    g.started = time.perf_counter()
-    g.request_id = (request.headers.get("X-Request-ID") or "")[:64] or uuid.uuid4().hex
-    has_body = bool(request.content_length) or "chunked" in request.headers.get(
-        "Transfer-Encoding", "")
-    if has_body and request.method in ("POST", "PUT", "PATCH") and request.path.startswith("/v1/"):
-        allowed = JSON_BODIES | set(scoring.NDJSON) if request.path.endswith("/batch") \
+    # The request and g proxies resolved once: each use of a proxy is a context lookup.
+    req, state = request._get_current_object(), g._get_current_object()
+    state.started = time.perf_counter()
+    state.request_id = (req.headers.get("X-Request-ID") or "")[:64] or os.urandom(16).hex()
+    if req.method not in ("POST", "PUT", "PATCH") or not req.path.startswith("/v1/"):
+        return
+    if req.content_length or "chunked" in req.headers.get("Transfer-Encoding", ""):
+        allowed = JSON_BODIES | set(scoring.NDJSON) if req.path.endswith("/batch") \
             else JSON_BODIES
-        if request.mimetype not in allowed:
+        if req.mimetype not in allowed:
             raise ApiError(415, "unsupported_media_type",
                            f"Send the body as {' or '.join(sorted(allowed))}.")
 
 
 def _after_request(response):
-    rule = request.url_rule
+    req, state = request._get_current_object(), g._get_current_object()
+    rule = req.url_rule
     endpoint = rule.rule if rule is not None else "unmatched"
-    decisions = g.get("decisions")
-    extra = {"request_id": g.get("request_id"), "method": request.method, "route": endpoint,
-             "status": response.status_code}
-    if "started" in g:
-        extra["duration_ms"] = round((time.perf_counter() - g.started) * 1000, 3)
+    status = response.status_code
+    request_id = getattr(state, "request_id", "")
+    extra = {"request_id": request_id, "method": req.method, "route": endpoint,
+             "status": status}
+    started = getattr(state, "started", None)
+    if started is not None:
+        elapsed = time.perf_counter() - started
+        extra["duration_ms"] = round(elapsed * 1000, 3)
+    decisions = getattr(state, "decisions", None)
     if decisions:
         extra["count"] = len(decisions)
         extra["decisions"] = [d for d, _, _ in decisions[:20]]
         extra["cities"] = sorted({c for _, c, _ in decisions})
         extra["policy_versions"] = sorted({v for _, _, v in decisions})
     current_app.extensions["request_log"].write(extra)
-    metrics.REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-    if "started" in g:
-        metrics.LATENCY.labels(endpoint).observe(time.perf_counter() - g.started)
-    response.headers["X-Request-ID"] = g.get("request_id", "")
-    view = g.get("policy_view")
+    metrics.answered(endpoint, req.method, status, elapsed if started is not None else None)
+    response.headers["X-Request-ID"] = request_id
+    view = getattr(state, "policy_view", None)
     if view is not None:  # the one policy set this answer was computed with
         response.headers["X-Policy-Revision"] = view.revision
-    headers.apply(response, request.path)
+    headers.apply(response, req.path)
     return response
 
 

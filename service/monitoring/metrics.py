@@ -39,10 +39,29 @@ DROPPED = Counter("hukou_store_dropped_scores_total",
                   "Recorded scores dropped because the store stayed unreachable too long.")
 
 
+# Labelled children by their labels: prometheus-client's labels() takes a lock and
+# checks its arguments on every call, a noticeable share of a score request.
+_children: dict = {}
+
+
+def _child(metric, *labels):
+    key = (metric, labels)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*labels)
+    return child
+
+
+def answered(endpoint: str, method: str, status: int, seconds: float | None) -> None:
+    _child(REQUESTS, endpoint, method, str(status)).inc()
+    if seconds is not None:
+        _child(LATENCY, endpoint).observe(seconds)
+
+
 def observe_score(city: str, version: str, total: float, passes: bool, eligible: bool) -> None:
     outcome = "pass" if passes else ("fail" if eligible else "ineligible")
-    SCORES.labels(city, version, outcome).inc()
-    POINTS.labels(city, version).observe(total)
+    _child(SCORES, city, version, outcome).inc()
+    _child(POINTS, city, version).observe(total)
 
 
 def publish_policies(policies) -> None:
