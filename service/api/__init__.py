@@ -86,6 +86,12 @@ def _limiter(app) -> Limiter:
             after[i] = (lambda inject: lambda response: response if unlimited()
                         else inject(response))(hook)
 
+    teardown = app.teardown_request_funcs.get(None, [])
+    for i, hook in enumerate(teardown):
+        if getattr(hook, "__self__", None) is limiter:  # resets a context only checks fill
+            teardown[i] = (lambda release: lambda exc=None: None if g.get("unlimited")
+                           else release(exc))(hook)
+
     limiter.limit(limit)(scoring.blp)
     limiter.limit(limit)(scoring.batch_blp)
     limiter.limit(limit)(whatif.blp)

@@ -22,8 +22,19 @@ def page_policy(frame_ancestors: str = "'none'") -> str:
 
 
 def apply(response, path: str) -> None:
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    if "Content-Security-Policy" not in headers:
-        headers["Content-Security-Policy"] = DOCS if path.rstrip("/") == "/docs" else API
+    """Add the security headers a response does not already set (a page sets its own CSP).
+
+    One pass over the names present: werkzeug's `in` and `setdefault` each search the
+    headers and raise KeyError inside for every missing name, which added up to a
+    noticeable share of a score request."""
+    present = {name.lower() for name, _ in response.headers}
+    missing = []
+    if "x-content-type-options" not in present:
+        missing.append(("X-Content-Type-Options", "nosniff"))
+    if "referrer-policy" not in present:
+        missing.append(("Referrer-Policy", "no-referrer"))
+    if "content-security-policy" not in present:
+        missing.append(("Content-Security-Policy",
+                        DOCS if path.rstrip("/") == "/docs" else API))
+    if missing:
+        response.headers.extend(missing)
