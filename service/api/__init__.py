@@ -121,9 +121,9 @@ def _after_request(response):
     request_id = getattr(state, "request_id", "")
     extra = {"request_id": request_id, "method": req.method, "route": endpoint,
              "status": status}
-    started = getattr(state, "started", None)
-    if started is not None:
-        elapsed = time.perf_counter() - started
+    started = getattr(state, "started", None)  # absent when a hook before ours failed
+    elapsed = None if started is None else time.perf_counter() - started
+    if elapsed is not None:
         extra["duration_ms"] = round(elapsed * 1000, 3)
     decisions = getattr(state, "decisions", None)
     if decisions:
@@ -132,7 +132,7 @@ def _after_request(response):
         extra["cities"] = sorted({c for _, c, _ in decisions})
         extra["policy_versions"] = sorted({v for _, _, v in decisions})
     current_app.extensions["request_log"].write(extra)
-    metrics.answered(endpoint, req.method, status, elapsed if started is not None else None)
+    metrics.answered(endpoint, req.method, status, elapsed)
     response.headers["X-Request-ID"] = request_id
     view = getattr(state, "policy_view", None)
     if view is not None:  # the one policy set this answer was computed with
