@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 from flask import current_app, g, request, send_from_directory
@@ -17,6 +18,9 @@ from .auth import KeyRing, current_principal
 from .errors import ApiError, register_error_handlers
 
 JSON_BODIES = {"application/json"}
+# A caller's request id is kept when it looks like one (a UUID, a trace id, "req-123");
+# anything else is replaced by one of ours rather than echoed into headers and logs.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:@+/=-]{1,128}")
 
 
 class ServiceApi(Api):
@@ -102,7 +106,8 @@ def _before_request() -> None:
     # The request and g proxies resolved once: each use of a proxy is a context lookup.
     req, state = request._get_current_object(), g._get_current_object()
     state.started = time.perf_counter()
-    state.request_id = (req.headers.get("X-Request-ID") or "")[:64] or os.urandom(16).hex()
+    given = req.headers.get("X-Request-ID")
+    state.request_id = given if given and REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
     if req.method not in ("POST", "PUT", "PATCH") or not req.path.startswith("/v1/"):
         return
     if req.content_length or "chunked" in req.headers.get("Transfer-Encoding", ""):

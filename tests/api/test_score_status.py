@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import bearer, make_app
@@ -152,6 +153,17 @@ def test_request_id_is_echoed_in_header_and_problem(client):
                                                         "X-Request-ID": "req-123"})
     assert resp.headers["X-Request-ID"] == "req-123"
     assert resp.get_json()["request_id"] == "req-123"
+
+
+def test_a_request_id_that_does_not_look_like_one_is_replaced(client):
+    for given in ("abc def<script>", "x" * 129, "tab\there", "中文"):
+        resp = post(client, body(city="atlantis"), headers={**bearer("bureau"),
+                                                            "X-Request-ID": given})
+        made = resp.headers["X-Request-ID"]
+        assert made != given and re.fullmatch(r"[0-9a-f]{32}", made), given
+        assert resp.get_json()["request_id"] == made
+    uuid = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    assert post(client, body(), headers={"X-Request-ID": uuid}).headers["X-Request-ID"] == uuid
 
 
 def test_keys_are_limited_only_when_a_per_key_limit_is_set(keys_file):
