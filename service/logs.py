@@ -1,8 +1,9 @@
 """Structured logs: one JSON object a line, with the request id; never applicant data.
 
 What a line may carry is closed: request id, method, route, status, duration, and for
-scores the decision ids, cities and policy versions. Bodies, query strings and field
-values are never logged.
+scores the decision ids, cities and policy versions; for an unexpected error its class
+and the frames it passed through. Bodies, query strings, field values and exception
+messages are never logged.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import json
 import logging
 import sys
 import time
+import traceback
+from pathlib import Path
 
 ALLOWED = ("request_id", "method", "route", "status", "duration_ms", "decisions", "cities",
-           "policy_versions", "count", "path")
+           "policy_versions", "count", "path", "index")
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,8 +27,11 @@ class JsonFormatter(logging.Formatter):
         for key in ALLOWED:
             if hasattr(record, key):
                 line[key] = getattr(record, key)
-        if record.exc_info:
-            line["error"] = record.exc_info[0].__name__ if record.exc_info[0] else None
+        if record.exc_info and record.exc_info[0]:
+            # The class and the frames it passed through; never the message or the values.
+            line["error"] = record.exc_info[0].__name__
+            line["trace"] = [f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
+                             for frame in traceback.extract_tb(record.exc_info[2])][-12:]
         return json.dumps(line, ensure_ascii=False)
 
 

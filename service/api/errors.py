@@ -106,9 +106,17 @@ def handle_error(error: Exception) -> Response:
         if original is not None and "Retry-After" in original.headers:
             headers["Retry-After"] = original.headers["Retry-After"]
     if status >= 500:
-        log.error("unhandled error", exc_info=error,
-                  extra={"request_id": getattr(g, "request_id", None), "path": request.path})
+        log_unhandled(error)
     return problem(status, code, detail, errors, headers, extra)
+
+
+def log_unhandled(error: Exception, index: int | None = None) -> None:
+    """An error the service did not expect, on the hukou logger: its class and where it was
+    raised, never its message (a message can quote what the applicant sent)."""
+    where = {"request_id": getattr(g, "request_id", None), "path": request.path}
+    if index is not None:
+        where["index"] = index
+    log.error("unhandled error", exc_info=error, extra=where)
 
 
 def register_error_handlers(app) -> None:

@@ -14,7 +14,7 @@ from service.scoring.engine import score
 
 from .auth import current_principal, require
 from .context import request_policies
-from .errors import ApiError, as_problem, load_body, problem_body
+from .errors import ApiError, as_problem, load_body, log_unhandled, problem_body
 from .json_depth import nests_deeper_than
 from .schemas import ScoreRequest
 from .wire import wire
@@ -200,7 +200,7 @@ def score_batch():
             except Exception as exc:  # every item answers for itself
                 status, code, detail, errors, extra = as_problem(exc)
                 if status >= 500:
-                    current_app.logger.exception("batch item %d failed", index)
+                    log_unhandled(exc, index)
                 failed += 1
                 results.append(problem_body(status, code, detail, errors,
                                             {**extra, "index": index}))
