@@ -43,14 +43,22 @@ def score_request(body: dict, registry):
     return policy, result
 
 
-def record(body: dict, policy, result) -> None:
-    """Count a bureau's score in the drift statistics (never an anonymous one, never when
-    the request says record: false). Only the total and the outcome are kept. The decision
-    id and policy version go to the request's log line."""
-    g.setdefault("decisions", []).append((result.decision_id, policy.city, policy.version))
-    if body.get("record", True) and not current_principal().anonymous:
-        current_app.extensions["store"].record(policy.city, policy.version, float(result.total),
-                                               result.passes, result.eligible)
+class Recorder:
+    """Where one request's scores go. Every decision id (with its city and policy version)
+    goes to the request's log line. A bureau's score is also counted in the drift
+    statistics, only its total and outcome; an anonymous one never is, nor one whose
+    request says record: false. Made once a request: a batch asks who calls only once."""
+
+    def __init__(self):
+        self.decisions = g.setdefault("decisions", [])
+        self.counted = not current_principal().anonymous
+        self.store = current_app.extensions["store"]
+
+    def __call__(self, body: dict, policy, result) -> None:
+        self.decisions.append((result.decision_id, policy.city, policy.version))
+        if self.counted and body.get("record", True):
+            self.store.record(policy.city, policy.version, float(result.total), result.passes,
+                              result.eligible)
 
 
 def json_response(payload, status: int = 200) -> Response:
@@ -109,7 +117,7 @@ def score_one():
     """Score one application against the policy in force (or the pinned version)."""
     body = load_request(json_body())
     policy, result = score_request(body, request_policies())
-    record(body, policy, result)
+    Recorder()(body, policy, result)
     return json_response(wire(result))
 
 
@@ -168,7 +176,7 @@ def fast_envelope(item) -> dict | None:
             "applicant": item["applicant"], "record": record}
 
 
-def _score_item(item, registry) -> dict:
+def _score_item(item, registry, record: Recorder) -> dict:
     if isinstance(item, Exception):
         raise item
     body = load_request(item)
@@ -187,7 +195,7 @@ def _score_item(item, registry) -> dict:
 @require("batch")
 def score_batch():
     """Score up to 10,000 applications; a bad item gets its own problem, the rest are scored."""
-    registry = request_policies()
+    registry, record = request_policies(), Recorder()
     results, failed = [], 0
     # Tens of thousands of small acyclic objects: reference counting frees them, and the
     # cyclic collector would only rescan them again and again while the batch grows.
@@ -196,7 +204,7 @@ def score_batch():
     try:
         for index, item in enumerate(_batch_items()):
             try:
-                results.append(_score_item(item, registry))
+                results.append(_score_item(item, registry, record))
             except Exception as exc:  # every item answers for itself
                 status, code, detail, errors, extra = as_problem(exc)
                 if status >= 500:
