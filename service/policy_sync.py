@@ -90,9 +90,11 @@ class PolicySync:
     # ---- status -------------------------------------------------------------
 
     def status(self) -> dict:
-        return {"revision": self.registry.revision, "generation": self.seen,
-                "in_step": self.wanted is None,
-                "last_problems": len(self.registry.last_problems)}
+        """What /readyz adds to the registry's own state: the generation seen, and whether
+        this process serves the set last announced."""
+        wanted = self.wanted
+        return {"generation": self.seen,
+                "in_step": wanted is None or self.registry.revision == wanted}
 
     # ---- inside ------------------------------------------------------------
 

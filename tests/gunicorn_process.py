@@ -83,6 +83,17 @@ class Gunicorn:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null"), dict(error.headers)
 
-    def revisions(self, asks: int = 30) -> set[str]:
-        """The policy revision each worker reports (new connections land on any worker)."""
-        return {self.call("/readyz")[1]["policies"]["revision"] for _ in range(asks)}
+    def revisions(self, asks: int = 1000, seconds: float = 10.0) -> set[str]:
+        """The policy revision of every worker. New connections land on any worker, and a
+        worker still booting answers none, so /readyz is asked until each worker has
+        answered (it names its process), at most `asks` times and `seconds` long; a worker
+        that never answered counts as "unreached:<pid>"."""
+        pending, seen = set(self.workers()), set()
+        deadline = time.monotonic() + seconds
+        for _ in range(asks):
+            if not pending or time.monotonic() > deadline:
+                break
+            body = self.call("/readyz")[1]
+            seen.add(body["policies"]["revision"])
+            pending.discard(body["process"])
+        return seen | {f"unreached:{pid}" for pid in pending}

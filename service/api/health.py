@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
@@ -37,6 +38,7 @@ def readyz():
     sync = current_app.extensions["policy_sync"].status()
     body = {
         "status": "ready" if store["reachable"] and not registry.fallback else "degraded",
+        "process": os.getpid(),  # which worker answered: reloads reach each one
         "store": store,
         "policies": {"revision": registry.revision,
                      "count": sum(len(v) for v in registry.cities().values()),
