@@ -10,6 +10,7 @@ nothing else, so it imports without gunicorn running (its test does that).
 import glob
 import multiprocessing
 import os
+import secrets
 import tempfile
 
 MAX_DEFAULT_WORKERS = 8
@@ -80,6 +81,11 @@ def child_exit(server, worker):
         multiprocess.mark_process_dead(worker.pid)
 
 
+
+# Decision ids are keyed (HMAC-SHA256) with HUKOU_DECISION_KEY. Unset, the master makes
+# one key now and every worker inherits it, so ids are stable within this server; a
+# deployment sets the key to keep them stable across instances and restarts.
+os.environ.setdefault("HUKOU_DECISION_KEY", secrets.token_hex(32))
 
 # SIGHUP reloads the policy directory in every worker, in place. gunicorn's own SIGHUP
 # would restart the workers instead, and a worker that meets a bad policy file at start

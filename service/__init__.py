@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 
 
 def create_app(config: dict | None = None):
@@ -14,12 +15,18 @@ def create_app(config: dict | None = None):
     from .monitoring.store import store_from_config
     from .policy.registry import PolicyRegistry
     from .policy_sync import PolicySync
+    from .scoring.decision import DecisionKey
 
     app = ServiceFlask(__name__)
     settings = from_environment()
     settings.update(config or {})
     app.config.update(settings)
     configure_logs(app.config["LOG_LEVEL"])
+    app.extensions["decision_key"] = key = DecisionKey.from_setting(app.config["DECISION_KEY"])
+    if key.generated:
+        logging.getLogger("hukou").warning(
+            "HUKOU_DECISION_KEY is not set: decision ids are keyed with a key made for this "
+            "process, and change when it restarts")
     app.extensions["policies"] = PolicyRegistry(app.config["POLICY_DIR"],
                                                 snapshot_dir=app.config["POLICY_SNAPSHOT_DIR"],
                                                 check_published=app.config["CHECK_PUBLISHED"])

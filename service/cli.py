@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -14,8 +15,6 @@ from .config import BUNDLED_POLICIES
 
 
 def _policy_dir(args) -> str:
-    import os
-
     return args.dir or os.environ.get("HUKOU_POLICY_DIR") or BUNDLED_POLICIES
 
 
@@ -88,17 +87,19 @@ def cmd_score(args) -> int:
 
     from .api.schemas import ScoreRequest
     from .policy.errors import ApplicantInvalid, PolicyNotFound
+    from .scoring.decision import DecisionKey
     from .scoring.engine import score
 
     registry = _registry(args)
     schema = ScoreRequest()
+    key = DecisionKey.from_setting(os.environ.get("HUKOU_DECISION_KEY"))
     failed = 0
     for index, item in enumerate(_read_items(args.file)):
         try:
             body = schema.load(item)
             policy = registry.resolve(body["city"], body["as_of"], body["policy_version"])
             values = policy.applicant_schema.parse(body["applicant"], body["as_of"])
-            out = score(policy, values, body["as_of"]).to_dict()
+            out = score(policy, values, body["as_of"], key).to_dict()
         except ValidationError as exc:
             out, failed = {"index": index, "errors": exc.messages}, failed + 1
         except ApplicantInvalid as exc:
@@ -110,8 +111,6 @@ def cmd_score(args) -> int:
 
 
 def cmd_keys_add(args) -> int:
-    import os
-
     import yaml
 
     from .api.auth import SCOPES, hash_secret

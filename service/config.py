@@ -32,4 +32,7 @@ def from_environment(environ=None) -> dict:
         "POLICY_POLL_SECONDS": float(env.get("HUKOU_POLICY_POLL_SECONDS", "1")),
         "RETENTION_DAYS": int(env.get("HUKOU_RETENTION_DAYS", "400")),
         "LOG_LEVEL": env.get("HUKOU_LOG_LEVEL", "INFO"),
+        # The secret that keys decision ids (HMAC-SHA256); unset: one made at start
+        # (gunicorn.conf.py makes one per server and shares it with its workers).
+        "DECISION_KEY": env.get("HUKOU_DECISION_KEY") or None,
     }

@@ -34,7 +34,8 @@ def keys_file(tmp_path_factory) -> str:
 
 
 def make_app(keys_file: str, **config):
-    settings = {"POLICY_DIR": str(POLICIES), "API_KEYS_FILE": keys_file, "TESTING": True}
+    settings = {"POLICY_DIR": str(POLICIES), "API_KEYS_FILE": keys_file, "TESTING": True,
+                "DECISION_KEY": "tests-decision-key-0123456789"}
     settings.update(config)
     return create_app(settings)
 

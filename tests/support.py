@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,10 @@ from pathlib import Path
 import yaml
 
 from service.policy.loader import load_policy_dir
+from service.scoring.decision import DecisionKey
 from service.scoring.engine import score
+
+TEST_KEY = DecisionKey(b"test-decision-key-0123456789")
 
 TIER = {
     "tier": "mega",
@@ -64,11 +68,12 @@ def build_policy(tmp_path: Path, **overrides):
 
 def score_values(policy, applicant: dict, as_of: dt.date = dt.date(2024, 6, 30)):
     """Parse and score, as the API does."""
-    return score(policy, policy.applicant_schema.parse(applicant, as_of), as_of)
+    return score(policy, policy.applicant_schema.parse(applicant, as_of), as_of, TEST_KEY)
 
 
-def cli(*args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """Run `hukou-points` as a user would, from the repository root."""
+def cli(*args, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `hukou-points` as a user would, from the repository root; `env` adds variables."""
     root = Path(__file__).resolve().parent.parent
     return subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=root, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120,
+                          env=None if env is None else {**os.environ, **env})

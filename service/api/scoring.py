@@ -31,7 +31,7 @@ def score_request(body: dict, registry):
     as_of = body["as_of"]
     policy = registry.resolve(body["city"], as_of, body.get("policy_version"))
     values = policy.applicant_schema.parse(body["applicant"], as_of)
-    result = score(policy, values, as_of)
+    result = score(policy, values, as_of, current_app.extensions["decision_key"])
     prom.observe_score(policy.city, policy.version, float(result.total), result.passes,
                        result.eligible)
     if body.get("policy_version") and not policy.in_force(as_of):

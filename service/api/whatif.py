@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from service.policy.errors import ApplicantInvalid, PolicyNotFound
@@ -35,7 +36,7 @@ def _scenario(index: int, scenario: dict, body: dict, registry):
     applicant = apply_changes(body["applicant"], scenario["set"], scenario["add"],
                               policy.fields, where)
     values = policy.applicant_schema.parse(applicant, as_of, prefix=f"{where}.applicant")
-    return score(policy, values, as_of)
+    return score(policy, values, as_of, current_app.extensions["decision_key"])
 
 
 def _quota_notes(policy, result) -> list[dict]:
@@ -60,7 +61,7 @@ def what_if():
     as_of = body["as_of"]
     policy = registry.resolve(body["city"], as_of, body["policy_version"])
     values = policy.applicant_schema.parse(body["applicant"], as_of)
-    baseline = score(policy, values, as_of)
+    baseline = score(policy, values, as_of, current_app.extensions["decision_key"])
     results, errors = [], {}
     for index, scenario in enumerate(body["scenarios"]):
         try:

@@ -8,7 +8,6 @@ total is exact and is rounded once, as the policy says.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -18,6 +17,7 @@ from service.policy.model import Policy
 
 from .context import CompileContext
 from .dates import reference_date
+from .decision import DecisionKey
 from .facts import compile_facts
 from .gates import compile_gate
 from .kinds import KINDS
@@ -187,18 +187,22 @@ ENCODERS = {
 }
 
 
-def decision_id(policy: Policy, values: dict, as_of: dt.date) -> str:
-    """Deterministic: the policy hash, the date and the canonical values the policy reads.
-
-    Integers, enum values and booleans are written as Python's repr of their tuple; dates
-    as ISO dates, numbers without trailing zeros, records as [date, kind] pairs.
-    """
+def decision_material(policy: Policy, values: dict, as_of: dt.date) -> str:
+    """What a decision id digests: the policy hash, the date and the canonical values the
+    policy reads. Integers, enum values and booleans are written as Python's repr of their
+    tuple; dates as ISO dates, numbers without trailing zeros, records as [date, kind]."""
     compiled = policy.compiled
     parts = [policy.sha256, as_of.isoformat(), repr(compiled.simple_reads(values))]
     for name, encode in compiled.other_reads:
         value = values[name]
         parts.append("None" if value is None else encode(value))
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    return "|".join(parts)
+
+
+def decision_id(policy: Policy, values: dict, as_of: dt.date, key: DecisionKey) -> str:
+    """Keyed and deterministic: HMAC under `key` of the decision's material (decision.py
+    says why it is keyed)."""
+    return key.digest(decision_material(policy, values, as_of))
 
 
 def apply_group_caps(groups: tuple, ticks: list) -> None:
@@ -249,8 +253,11 @@ def probe(policy: Policy, values: dict, as_of: dt.date) -> tuple[bool, Decimal, 
     return passes, total, policy.compiled.threshold_for(as_of)[0]
 
 
-def score(policy: Policy, values: dict, as_of: dt.date) -> ScoreResult:
-    """Score one application whose values the policy's applicant parser produced."""
+def score(policy: Policy, values: dict, as_of: dt.date,
+          key: DecisionKey | None = None) -> ScoreResult:
+    """Score one application whose values the policy's applicant parser produced. With the
+    deployment's `key` the result carries its decision id; without (a step inside a
+    search, never shown to a caller) the id is None."""
     compiled: CompiledPolicy = policy.compiled
     values = dict(values)
     dates = compiled.dates_on(as_of)
@@ -265,7 +272,8 @@ def score(policy: Policy, values: dict, as_of: dt.date) -> ScoreResult:
     total = compiled.scale.points(total_ticks)
     threshold, estimated, round_year, notes = compiled.threshold_for(as_of)
     return ScoreResult(
-        policy, values, as_of, decision_id(policy, values, as_of), round_year, eligible,
+        policy, values, as_of, None if key is None else decision_id(policy, values, as_of, key),
+        round_year, eligible,
         passed, ticks, total_ticks, total, threshold, estimated,
         eligible and total >= threshold,
         [e for e, least in compiled.entitlements if eligible and total >= least],

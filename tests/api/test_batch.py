@@ -85,6 +85,7 @@ def test_wire_encoding_equals_the_reference_dict(app):
     for city, as_of, applicant in cases:
         day = dt.date.fromisoformat(as_of)
         policy = registry.resolve(city, day)
-        result = score(policy, policy.applicant_schema.parse(applicant, day), day)
+        result = score(policy, policy.applicant_schema.parse(applicant, day), day,
+                       app.extensions["decision_key"])
         for _ in range(2):  # the second time from the caches
             assert orjson.loads(orjson.dumps(wire(result))) == result.to_dict()

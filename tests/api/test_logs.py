@@ -54,7 +54,7 @@ def test_an_unexpected_error_logs_its_class_and_frames_never_its_message(keys_fi
 
     import service.api.scoring as scoring
 
-    def broken(policy, values, as_of):
+    def broken(policy, values, as_of, key=None):
         raise ValueError(f"cannot score {values.get('birth_date')} for Zhang Wei")
 
     caplog.set_level(logging.DEBUG)

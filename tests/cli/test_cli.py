@@ -47,11 +47,15 @@ def test_score_file_offline_matches_the_api(client, bureau_headers, tmp_path):
         "criminal_record": [], "local_knowledge_score": 86}}
     path = tmp_path / "apps.ndjson"
     path.write_text(json.dumps(item) + "\n" + json.dumps(item) + "\n")
-    out = cli("score", str(path))
+    out = cli("score", str(path), env={"HUKOU_DECISION_KEY": "tests-decision-key-0123456789"})
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     api = client.post("/v1/score", json=item, headers=bureau_headers).get_json()
-    assert lines[0] == lines[1] == api
+    assert lines[0] == lines[1] == api  # the app's key (conftest.make_app) is the same
+    other = cli("score", str(path), env={"HUKOU_DECISION_KEY": "another-deployment-key-012"})
+    first = json.loads(other.stdout.splitlines()[0])
+    assert first["decision_id"] != api["decision_id"]
+    assert {**first, "decision_id": None} == {**api, "decision_id": None}
 
 
 def test_keys_add_prints_a_secret_and_stores_only_its_hash(tmp_path):

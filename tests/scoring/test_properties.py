@@ -11,6 +11,7 @@ import pytest
 from conftest import POLICIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import TEST_KEY
 
 from service.policy.loader import load_policy_dir
 from service.scoring.engine import score
@@ -77,7 +78,7 @@ def beijing_applicants(draw):
 
 
 def run(policy, applicant, as_of=AS_OF):
-    return score(policy, policy.applicant_schema.parse(applicant, as_of), as_of)
+    return score(policy, policy.applicant_schema.parse(applicant, as_of), as_of, TEST_KEY)
 
 
 def check_sum_and_caps(policy, result):
