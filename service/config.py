@@ -19,7 +19,11 @@ def from_environment(environ=None) -> dict:
         "RATE_LIMIT_ANONYMOUS": env.get("HUKOU_RATE_LIMIT_ANONYMOUS", "60/minute"),
         "RATE_LIMIT_KEY": env.get("HUKOU_RATE_LIMIT_KEY", ""),  # empty: keys are not limited
         "RATE_LIMIT_ENABLED": env.get("HUKOU_RATE_LIMIT_ENABLED", "1") != "0",
+        # Body limits: batches, simulations and rounds; one application (score, what-if);
+        # every other endpoint (service/api/body_limits.py).
         "MAX_CONTENT_LENGTH": int(env.get("HUKOU_MAX_BODY_BYTES", str(32 * 1024 * 1024))),
+        "MAX_SINGLE_BODY_BYTES": int(env.get("HUKOU_MAX_SINGLE_BODY_BYTES", str(64 * 1024))),
+        "MAX_OTHER_BODY_BYTES": int(env.get("HUKOU_MAX_OTHER_BODY_BYTES", str(1024 * 1024))),
         "MAX_BATCH_ITEMS": int(env.get("HUKOU_MAX_BATCH_ITEMS", "10000")),
         "MAX_JSON_DEPTH": int(env.get("HUKOU_MAX_JSON_DEPTH", "32")),
         "CORS_ORIGINS": [o for o in env.get("HUKOU_CORS_ORIGINS", "").split(",") if o],

@@ -15,6 +15,7 @@ from service.monitoring import metrics
 
 from . import admin, headers, health, monitoring, policies, schemas, scoring, simulation, whatif
 from .auth import KeyRing, current_principal
+from .body_limits import enforce as enforce_body_limit
 from .errors import ApiError, register_error_handlers
 
 JSON_BODIES = {"application/json"}
@@ -110,6 +111,7 @@ def _before_request() -> None:
     state.request_id = given if given and REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
     if req.method not in ("POST", "PUT", "PATCH") or not req.path.startswith("/v1/"):
         return
+    enforce_body_limit(req, current_app.config)
     if req.content_length or "chunked" in req.headers.get("Transfer-Encoding", ""):
         allowed = JSON_BODIES | set(scoring.NDJSON) if req.path.endswith("/batch") \
             else JSON_BODIES

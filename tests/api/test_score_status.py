@@ -61,7 +61,7 @@ def test_wrong_content_type_is_415(client):
 
 
 def test_body_over_the_limit_is_413(keys_file):
-    client = make_app(keys_file, MAX_CONTENT_LENGTH=1024).test_client()
+    client = make_app(keys_file, MAX_SINGLE_BODY_BYTES=1024).test_client()
     payload = body(applicant={**XIAN, "pad": "x" * 2048})
     assert_problem(post(client, payload), 413)
 
