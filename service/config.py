@@ -18,6 +18,8 @@ def from_environment(environ=None) -> dict:
         "API_KEYS_FILE": env.get("HUKOU_API_KEYS_FILE") or None,
         "RATE_LIMIT_ANONYMOUS": env.get("HUKOU_RATE_LIMIT_ANONYMOUS", "60/minute"),
         "RATE_LIMIT_KEY": env.get("HUKOU_RATE_LIMIT_KEY", ""),  # empty: keys are not limited
+        # Wrong keys per client address (every endpoint), before its keys are checked again.
+        "RATE_LIMIT_BAD_KEYS": env.get("HUKOU_RATE_LIMIT_BAD_KEYS", "20/minute"),
         "RATE_LIMIT_ENABLED": env.get("HUKOU_RATE_LIMIT_ENABLED", "1") != "0",
         # Body limits: batches, simulations and rounds; one application (score, what-if);
         # every other endpoint (service/api/body_limits.py).

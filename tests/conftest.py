@@ -35,7 +35,10 @@ def keys_file(tmp_path_factory) -> str:
 
 def make_app(keys_file: str, **config):
     settings = {"POLICY_DIR": str(POLICIES), "API_KEYS_FILE": keys_file, "TESTING": True,
-                "DECISION_KEY": "tests-decision-key-0123456789"}
+                "DECISION_KEY": "tests-decision-key-0123456789",
+                # The suite sends many wrong keys from one address on purpose; the budget
+                # itself is tested in tests/api/test_rate_limit_budgets.py.
+                "RATE_LIMIT_BAD_KEYS": "100000/minute"}
     settings.update(config)
     return create_app(settings)
 

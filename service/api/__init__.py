@@ -15,6 +15,7 @@ from service.monitoring import metrics
 
 from . import admin, headers, health, monitoring, policies, schemas, scoring, simulation, whatif
 from .auth import KeyRing, current_principal
+from .auth_guard import AuthGuard
 from .body_limits import enforce as enforce_body_limit
 from .errors import ApiError, register_error_handlers
 
@@ -97,9 +98,11 @@ def _limiter(app) -> Limiter:
             teardown[i] = (lambda release: lambda exc=None: None if g.get("unlimited")
                            else release(exc))(hook)
 
-    limiter.limit(limit)(scoring.blp)
-    limiter.limit(limit)(scoring.batch_blp)
-    limiter.limit(limit)(whatif.blp)
+    # One budget per caller (an address, or a key) across every limited endpoint: an
+    # anonymous caller has 60 a minute in all, not 60 scores and 60 what-ifs.
+    shared = limiter.shared_limit(limit, scope="v1")
+    for blueprint in (scoring.blp, scoring.batch_blp, whatif.blp):
+        shared(blueprint)
     return limiter
 
 
@@ -178,7 +181,9 @@ def register_api(app) -> None:
         CORS(app, resources={r"/v1/*": {"origins": app.config["CORS_ORIGINS"]}},
              expose_headers=["X-Request-ID", "X-Policy-Revision", "Retry-After"], allow_headers=[
                  "Authorization", "Content-Type", "X-Request-ID"])
-    app.extensions["limiter"] = _limiter(app)
+    app.extensions["limiter"] = limiter = _limiter(app)
+    if app.config["RATE_LIMIT_ENABLED"]:
+        app.extensions["auth_guard"] = AuthGuard(limiter, app.config["RATE_LIMIT_BAD_KEYS"])
     metrics.publish_policies(app.extensions["policies"].policies.all())
 
     @app.route("/docs-assets/<path:name>")

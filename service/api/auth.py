@@ -69,23 +69,41 @@ class KeyRing:
 
 
 def current_principal() -> Principal:
-    """Who is calling: a key's principal, or ANONYMOUS; a bad key is a 401."""
+    """Who is calling: a key's principal, or ANONYMOUS; a bad key is a 401 (429 once the
+    address has sent too many). Asked several times a request, decided once."""
     cached = g.get("principal")
     if cached is not None:
         return cached
+    refused = g.get("auth_refused")
+    if refused is not None:
+        raise refused
+    try:
+        principal = _identify()
+    except ApiError as error:
+        g.auth_refused = error
+        raise
+    g.principal = principal
+    return principal
+
+
+def _identify() -> Principal:
     header = request.headers.get("Authorization")
     if not header:
-        g.principal = ANONYMOUS
         return ANONYMOUS
+    guard = current_app.extensions.get("auth_guard")
+    address = request.remote_addr or "-"
+    if guard is not None:
+        guard.check(address)  # an address that keeps sending wrong keys waits first
     scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiError(401, "bad_credentials", "Send the key as 'Authorization: Bearer <key>'.",
-                       headers={"WWW-Authenticate": "Bearer"})
-    principal = current_app.extensions["keys"].identify(secret.strip())
+    principal = None
+    if scheme.lower() == "bearer" and secret.strip():
+        principal = current_app.extensions["keys"].identify(secret.strip())
     if principal is None:
-        raise ApiError(401, "bad_credentials", "The key is not valid.",
-                       headers={"WWW-Authenticate": "Bearer"})
-    g.principal = principal
+        if guard is not None:
+            guard.failed(address)
+        detail = "The key is not valid." if scheme.lower() == "bearer" and secret.strip() \
+            else "Send the key as 'Authorization: Bearer <key>'."
+        raise ApiError(401, "bad_credentials", detail, headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 
