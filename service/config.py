@@ -40,5 +40,13 @@ def from_environment(environ=None) -> dict:
         "LOG_LEVEL": env.get("HUKOU_LOG_LEVEL", "INFO"),
         # The secret that keys decision ids (HMAC-SHA256); unset: one made at start
         # (gunicorn.conf.py makes one per server and shares it with its workers).
-        "DECISION_KEY": env.get("HUKOU_DECISION_KEY") or None,
+        "DECISION_KEY": env.get("HUKOU_DECISION_KEY") or _read_secret(
+            env.get("HUKOU_DECISION_KEY_FILE")),
     }
+
+
+def _read_secret(path: str | None) -> str | None:
+    """A secret kept in a file (a Docker or Kubernetes secret), without its end of line."""
+    if not path:
+        return None
+    return Path(path).read_text(encoding="utf-8").strip() or None

