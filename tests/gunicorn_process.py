@@ -87,13 +87,16 @@ class Gunicorn:
         """The policy revision of every worker. New connections land on any worker, and a
         worker still booting answers none, so /readyz is asked until each worker has
         answered (it names its process), at most `asks` times and `seconds` long; a worker
-        that never answered counts as "unreached:<pid>"."""
+        that never answered counts as "unreached:<pid>". The revision is a detail of
+        /readyz: asked with the ops key of tests/conftest.py (the server needs its keys)."""
+        from conftest import bearer
+
         pending, seen = set(self.workers()), set()
         deadline = time.monotonic() + seconds
         for _ in range(asks):
             if not pending or time.monotonic() > deadline:
                 break
-            body = self.call("/readyz")[1]
+            body = self.call("/readyz", headers=bearer("ops"))[1]
             seen.add(body["policies"]["revision"])
             pending.discard(body["process"])
         return seen | {f"unreached:{pid}" for pid in pending}

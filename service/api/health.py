@@ -1,4 +1,5 @@
-"""GET /healthz (the process answers) and /readyz (policies loaded, store reachable)."""
+"""GET /healthz (the process answers) and /readyz (policies loaded, store reachable; the
+details only for an ops key)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from service.monitoring import metrics as prom
+from service.policy_sync import safe_problem
 
-from .auth import require
+from .auth import current_principal, require
 from .scoring import PROBLEMS, json_response
 
 blp = Blueprint("health", __name__, description="Liveness and readiness.")
@@ -29,25 +31,48 @@ def healthz():
 
 
 @blp.route("/readyz", methods=["GET"])
-@blp.doc(responses=_json("Ready or degraded, the policy set serving, the store's state."))
+@blp.doc(responses={
+    **_json("Ready or degraded and why in one word; with an ops key, the details."),
+    **{k: v for k, v in PROBLEMS.items() if k == "401"}})
 def readyz():
-    """Readiness: the policy set that is serving, the last reload's problems if any, and the
-    store: 'degraded' while Redis is unreachable (scores are still answered and kept)."""
+    """Readiness: `status` (ready or degraded), `reason` (one word, null when ready) and
+    `process` (which worker answered: a reload reaches each one). 'degraded' while Redis
+    is unreachable (scores are still answered and kept), while the policies serve the last
+    good copy, or while this process lags the announced set. A key with the 'ops' scope
+    also gets the details: the policy set serving, the last reload's problems (file, field
+    and message, nothing quoted from the files) and the store's state."""
     registry = current_app.extensions["policies"]
     store = current_app.extensions["store"].status()
     sync = current_app.extensions["policy_sync"].status()
-    body = {
-        "status": "ready" if store["reachable"] and not registry.fallback else "degraded",
-        "process": os.getpid(),  # which worker answered: reloads reach each one
-        "store": store,
-        "policies": {"revision": registry.revision,
-                     "count": sum(len(v) for v in registry.cities().values()),
-                     "loaded_at": registry.loaded_at.isoformat(),
-                     "generation": sync["generation"], "in_step": sync["in_step"],
-                     "serving_last_good_copy": registry.fallback,
-                     "last_reload_problems": [str(p) for p in registry.last_problems]},
-    }
-    return json_response(body)
+    reason = _degraded_by(store, registry, sync)
+    body = {"status": "degraded" if reason else "ready", "reason": reason,
+            "process": os.getpid()}
+    if "ops" in current_principal().scopes:  # a wrong key is a 401 here
+        body["store"] = store
+        body["policies"] = {
+            "revision": registry.revision,
+            "count": sum(len(v) for v in registry.cities().values()),
+            "loaded_at": registry.loaded_at.isoformat(),
+            **sync,
+            "serving_last_good_copy": registry.fallback,
+            "last_reload_problems": [safe_problem(p) for p in registry.last_problems]}
+    response = json_response(body)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Authorization"
+    return response
+
+
+def _degraded_by(store: dict, registry, sync: dict) -> str | None:
+    """Why the process is degraded, in one word; None when it is ready. Lagging counts
+    only when this process read the announcement (while Redis is unreachable the store
+    says so, and in_step is false for that reason alone)."""
+    if not store["reachable"]:
+        return "store_unreachable"
+    if registry.fallback:
+        return "policies_fallback"
+    if sync["redis"] == "reachable" and sync["in_step"] is False:
+        return "policies_out_of_step"
+    return None
 
 
 @blp.route("/metrics", methods=["GET"])

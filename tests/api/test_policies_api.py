@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from conftest import bearer
 from test_score_status import assert_problem
 
 
@@ -66,5 +67,5 @@ def test_docs_load_nothing_from_the_internet(client):
 
 def test_health_and_readiness(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    ready = client.get("/readyz").get_json()
+    ready = client.get("/readyz", headers=bearer("ops")).get_json()
     assert ready["status"] == "ready" and ready["policies"]["count"] >= 4

@@ -85,7 +85,7 @@ def test_instances_sharing_redis_follow_an_announcement(tmp_path, keys_file, red
     clients = [app.test_client() for app in apps]
 
     def revision(i):
-        return clients[i].get("/readyz").get_json()["policies"]
+        return clients[i].get("/readyz", headers=bearer("ops")).get_json()["policies"]
 
     start = revision(1)["revision"]
     for root in roots:  # a new version of the files reaches both machines
@@ -105,12 +105,12 @@ def test_instances_sharing_redis_follow_an_announcement(tmp_path, keys_file, red
     assert revision(1)["in_step"] is True
 
     # a bad directory is refused where it is asked and announces nothing
-    generation = revision(1)["generation"]
+    announcement = revision(1)["announcement"]
     break_xian(roots[0])
     assert clients[0].post("/v1/admin/policies/reload",
                            headers=bearer("admin")).status_code == 422
     time.sleep(0.5)
-    assert revision(1)["generation"] == generation
+    assert revision(1)["announcement"] == announcement
     assert {revision(i)["revision"] for i in range(2)} == {newer["revision"]}
     for app in apps:
         app.extensions["policy_sync"].stop()
@@ -128,7 +128,8 @@ def test_a_worker_started_after_a_bad_file_landed_serves_the_last_good_set(serve
     wait_until(lambda: victim not in server.workers() and len(server.workers()) == 3)
     assert server.process.poll() is None, server.log()
     # the new worker answers and says it serves the kept copy (readyz: degraded)
-    wait_until(lambda: any(server.call("/readyz")[1]["policies"]["serving_last_good_copy"]
+    wait_until(lambda: any(server.call("/readyz", headers=bearer("ops"))[1]["policies"]
+                           ["serving_last_good_copy"]
                            for _ in range(10)), timeout=20)
     assert server.revisions() == {before}
     assert threshold_seen(server) == {60.0}

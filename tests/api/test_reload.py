@@ -37,7 +37,8 @@ def test_a_bad_file_is_refused_and_the_last_good_set_serves(keys_file, tmp_path)
             "criminal_record": [], "local_knowledge_score": 86}})
     assert score.status_code == 200 and score.get_json()["total"] == 80
     assert metric(client, 'hukou_policy_reloads_total{outcome="failure"}') == failures + 1
-    assert "last_reload_problems" in client.get("/readyz").get_json()["policies"]
+    ready = client.get("/readyz", headers=bearer("ops")).get_json()
+    assert "last_reload_problems" in ready["policies"]
 
 
 def test_a_new_version_is_served_after_a_reload(keys_file, tmp_path):
