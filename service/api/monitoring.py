@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from service.monitoring.drift import drift_report
-from service.monitoring.histogram import Histogram
+from service.monitoring.histogram import Histogram, HistogramInvalid
 from service.scoring.engine import threshold_on
 
 from .auth import require
@@ -22,7 +22,12 @@ blp = Blueprint("monitoring", __name__, url_prefix="/v1/monitoring",
                 description="Score distributions and threshold drift.")
 REFERENCE_DAYS = 30
 DEFAULT_TOLERANCE = 2.0  # points of threshold drift, where a policy sets none
-WINDOW = re.compile(r"^(\d{1,4})([hd])$")
+WINDOW = re.compile(r"([0-9]{1,6})([hd])")  # ASCII digits only, matched in full
+MAX_WINDOW_HOURS = 400 * 24  # the longest window, and the longest span of a baseline taken
+                             # from recorded scores (and never more than the retention)
+MAX_HISTORY = 400            # the most windows a drift request may ask for in `history`
+MAX_LOOKBACK_HOURS = 1000 * 366 * 24  # history reads nothing older, whatever the retention
+HISTORY = re.compile(r"[0-9]{1,6}")
 
 
 class BaselineRequest(Schema):
@@ -45,14 +50,34 @@ class BaselineRequest(Schema):
             raise ValidationError("Must be after from.", "to")
 
 
+def _longest_hours() -> int:
+    """The longest window, in hours: MAX_WINDOW_HOURS or the retention if shorter (older
+    scores are no longer kept), and never under an hour."""
+    return max(1, min(MAX_WINDOW_HOURS, current_app.extensions["store"].retention_hours))
+
+
 def _window() -> dt.timedelta:
     text = request.args.get("window", "24h")
-    match = WINDOW.match(text)
-    if not match or int(match.group(1)) == 0:
+    match = WINDOW.fullmatch(text)
+    if not match:
         raise ApiError(422, "invalid_request", "window is a number of hours or days: 24h, 7d.",
                        {"window": ["Use a form like 24h or 7d."]})
     amount = int(match.group(1))
-    return dt.timedelta(hours=amount) if match.group(2) == "h" else dt.timedelta(days=amount)
+    span = amount if match.group(2) == "h" else amount * 24
+    longest = _longest_hours()
+    if not 1 <= span <= longest:
+        limit = f"{longest // 24}d" if longest % 24 == 0 else f"{longest}h"
+        raise ApiError(422, "invalid_request", f"window must lie between 1h and {limit}.",
+                       {"window": [f"Must lie between 1h and {limit}."]})
+    return dt.timedelta(hours=span)
+
+
+def _history() -> int:
+    text = request.args.get("history", "0")
+    if not HISTORY.fullmatch(text) or int(text) > MAX_HISTORY:
+        raise ApiError(422, "invalid_request", "history is a number of earlier windows.",
+                       {"history": [f"Must be a whole number from 0 to {MAX_HISTORY}."]})
+    return int(text)
 
 
 def _reference(store, policy) -> tuple[Histogram, str]:
@@ -67,7 +92,7 @@ def _reference(store, policy) -> tuple[Histogram, str]:
 
 def drift_series(app, span: dt.timedelta, history: int = 0) -> list[dict]:
     """Every recorded city and version: the window ending now against its reference, and
-    with `history`, the PSI and pass rate of that many earlier windows, oldest first."""
+    with `history`, the PSI and pass rate of that many windows ending now, oldest first."""
     registry, store = app.extensions["policies"], app.extensions["store"]
     now = dt.datetime.now(dt.UTC)
     today = now.date()
@@ -91,17 +116,24 @@ def drift_series(app, span: dt.timedelta, history: int = 0) -> list[dict]:
                     "reference": source, **report,
                     "histogram": current.to_dict(), "reference_histogram": reference.to_dict()})
         if history:
-            out[-1]["history"] = _history(store, policy, reference, now, span, history)
+            out[-1]["history"] = _history_points(store, policy, reference, now, span,
+                                                 history)
     return out
 
 
-def _history(store, policy, reference, now, span, count) -> list[dict]:
+def _history_points(store, policy, reference, now, span, count) -> list[dict]:
+    """`count` windows ending with the current one, oldest first. Only the part of each
+    window within the retention is read; a window wholly before it is empty unread."""
     from service.monitoring.drift import MIN_COUNT, psi
 
+    oldest = now - dt.timedelta(hours=min(store.retention_hours, MAX_LOOKBACK_HOURS))
     points = []
     for k in range(count - 1, -1, -1):
         end = now - k * span
-        window = store.window(policy.city, policy.version, end - span, end)
+        if end <= oldest:
+            window = Histogram()
+        else:
+            window = store.window(policy.city, policy.version, max(end - span, oldest), end)
         enough = window.count >= MIN_COUNT and reference.count >= MIN_COUNT
         points.append({"to": end.isoformat(), "count": window.count,
                        "psi": psi(reference, window) if enough else None,
@@ -116,12 +148,8 @@ def _history(store, policy, reference, now, span, count) -> list[dict]:
 def drift():
     """Per city and version: the recent window (default 24h, ?window=7d) against the
     reference (a baseline set by an operator, or the first 30 days in force)."""
-    try:
-        history = min(int(request.args.get("history", "0")), 90)
-    except ValueError:
-        raise ApiError(422, "invalid_request", "history is a number of earlier windows.",
-                       {"history": ["Not a whole number."]}) from None
-    series = drift_series(current_app, _window(), max(history, 0))
+    span, history = _window(), _history()
+    series = drift_series(current_app, span, history)
     return json_response({"series": series, "store": current_app.extensions["store"].status()})
 
 
@@ -134,14 +162,24 @@ def baseline():
     body = load_body(BaselineRequest(), json_body(), "BaselineRequest")
     policy = registry.resolve(body["city"], dt.date.today(), body["policy_version"])
     if body["histogram"] is not None:
-        try:
-            hist = Histogram.from_dict(body["histogram"])
-        except (TypeError, ValueError) as exc:
-            raise ApiError(422, "invalid_request", "The histogram is not valid.",
-                           {"histogram": [str(exc)]}) from None
+        hist = _checked(body["histogram"], "histogram")
     else:
-        hist = store.window(policy.city, policy.version, body["from_"], body["to"])
+        longest = _longest_hours()
+        if body["to"] - body["from_"] > dt.timedelta(hours=longest):
+            raise ApiError(422, "invalid_request", "The span from from to to is too long.",
+                           {"to": [f"Must be at most {longest} hours after from."]})
+        recorded = store.window(policy.city, policy.version, body["from_"], body["to"])
+        hist = _checked(recorded.to_dict(), "from")  # held to the checks of an upload
     store.set_baseline(policy.city, policy.version, hist)
     return json_response({"city": policy.city, "policy_version": policy.version,
                           "count": hist.count, "histogram": hist.to_dict()})
 
+
+def _checked(data, name: str) -> Histogram:
+    """A histogram from its dict, every field checked; a 422 naming the field if not."""
+    try:
+        return Histogram.from_dict(data)
+    except HistogramInvalid as exc:
+        where = f"{name}.{exc.field}" if exc.field else name
+        raise ApiError(422, "invalid_request", f"The histogram is not valid: {where}.",
+                       {where: [exc.message]}) from None

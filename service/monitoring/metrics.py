@@ -36,7 +36,16 @@ RELOADS = Counter("hukou_policy_reloads_total", "Policy reloads, by outcome.", [
 FLUSHES = Counter("hukou_store_flushes_total", "Flushes of recorded scores to the store.",
                   ["outcome"])
 DROPPED = Counter("hukou_store_dropped_scores_total",
-                  "Recorded scores dropped because the store stayed unreachable too long.")
+                  "Recorded scores not kept: the store stayed unreachable too long, or the "
+                  "score or its batch was refused (see hukou_store_refused_scores_total).")
+REFUSED = Counter("hukou_store_refused_scores_total",
+                  "Recorded scores refused: a total not finite or out of range (bad_total), "
+                  "or a batch or bucket that Redis would not apply (redis_refused).",
+                  ["reason"])
+
+# The request methods that get their own label value; any other is counted as "other",
+# so that a client cannot create a new series by sending an invented method.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 # Labelled children by their labels: prometheus-client's labels() takes a lock and
@@ -53,6 +62,10 @@ def _child(metric, *labels):
 
 
 def answered(endpoint: str, method: str, status: int, seconds: float | None) -> None:
+    """Count one answer. `endpoint` must be a route template (or "unmatched"), never the
+    requested path; `method` outside METHODS is counted as "other"."""
+    if method not in METHODS:
+        method = "other"
     _child(REQUESTS, endpoint, method, str(status)).inc()
     if seconds is not None:
         _child(LATENCY, endpoint).observe(seconds)
