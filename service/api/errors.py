@@ -8,6 +8,7 @@ import logging
 from flask import Response, g, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
+from service.monitoring.store import StoreUnavailable
 from service.policy.errors import ApplicantInvalid, PolicyNotFound
 from service.policy.paths import messages_by_path
 
@@ -74,6 +75,9 @@ def as_problem(error: Exception) -> tuple[int, str, str, dict | None, dict]:
         if error.on:
             extra["as_of"] = error.on
         return NOT_FOUND_STATUS[error.code], error.code, str(error), None, extra
+    if isinstance(error, StoreUnavailable):
+        return 503, "store_unavailable", "The score store does not answer; scores are " \
+            "still answered and kept, and this can be asked again shortly.", None, {}
     if isinstance(error, HTTPException):
         status = error.code or 500
         messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
@@ -105,7 +109,9 @@ def handle_error(error: Exception) -> Response:
         original = error.get_response() if isinstance(error, HTTPException) else None
         if original is not None and "Retry-After" in original.headers:
             headers["Retry-After"] = original.headers["Retry-After"]
-    if status >= 500:
+    if isinstance(error, StoreUnavailable):
+        headers["Retry-After"] = "5"
+    elif status >= 500:
         log_unhandled(error)
     return problem(status, code, detail, errors, headers, extra)
 

@@ -16,8 +16,10 @@ from service.scoring.engine import threshold_on
 from .auth import require
 from .context import request_policies
 from .errors import ApiError, load_body
-from .scoring import PROBLEMS, json_body, json_response
+from .scoring import PROBLEMS, documented, json_body, json_response
 
+STORE_DOWN = {"503": documented("Problem", "The score store (Redis) does not answer; "
+                                         "see Retry-After.")}
 blp = Blueprint("monitoring", __name__, url_prefix="/v1/monitoring",
                 description="Score distributions and threshold drift.")
 REFERENCE_DAYS = 30
@@ -143,7 +145,8 @@ def _history_points(store, policy, reference, now, span, count) -> list[dict]:
 
 @blp.route("/drift", methods=["GET"])
 @blp.doc(responses={"200": {"description": "Per city and version: every statistic and its "
-                                           "level."}, **PROBLEMS})
+                                           "level."}, **PROBLEMS,
+                               **STORE_DOWN})
 @require("ops")
 def drift():
     """Per city and version: the recent window (default 24h, ?window=7d) against the
@@ -154,7 +157,8 @@ def drift():
 
 
 @blp.route("/baseline", methods=["POST"])
-@blp.doc(responses={"200": {"description": "The reference now in use."}, **PROBLEMS})
+@blp.doc(responses={"200": {"description": "The reference now in use."}, **PROBLEMS,
+                    **STORE_DOWN})
 @require("admin")
 def baseline():
     """Freeze what was recorded in [from, to], or upload a histogram, as the reference."""

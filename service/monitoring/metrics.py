@@ -108,12 +108,18 @@ class DriftCollector:
         self.reachable = reachable  # () -> whether the store takes flushes
 
     def collect(self):
+        from .store import StoreUnavailable
+
+        try:  # the store down: no drift gauges this scrape, and the rest still answers
+            reports = self.report()
+        except StoreUnavailable:
+            reports = []
         yield GaugeMetricFamily("hukou_store_reachable",
                                 "1 when the score store takes flushes, 0 while degraded.",
                                 value=1.0 if self.reachable() else 0.0)
         families = {k: GaugeMetricFamily(name, text, labels=["city", "policy_version"])
                     for k, (name, text) in self.GAUGES.items()}
-        for series in self.report():
+        for series in reports:
             for key, family in families.items():
                 value = series.get(key)
                 if value is not None:

@@ -248,6 +248,29 @@ class Batch:
         return sum(h.count for h in self.buckets.values())
 
 
+class StoreUnavailable(Exception):
+    """The shared store did not answer a read (Redis down or stalled past its timeout)."""
+
+
+def _reads_redis(method):
+    """A read of Redis: a connection failure or a timeout becomes StoreUnavailable (and
+    the store counts as unreachable), so that callers answer 'unavailable' rather than
+    fail; a reply that is an error stays what it is."""
+    import functools
+
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        import redis
+
+        try:
+            return method(self, *args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            self.reachable = False
+            raise StoreUnavailable("the score store did not answer") from exc
+
+    return read
+
+
 class RedisStore(ScoreStore):
     """Shared by every worker and instance: hashes per (city, version, hour) in Redis."""
 
@@ -434,6 +457,7 @@ class RedisStore(ScoreStore):
             "count": scores, "cities": sorted({k[0] for k in batch.buckets}),
             "policy_versions": sorted({k[1] for k in batch.buckets})})
 
+    @_reads_redis
     def window(self, city: str, version: str, start: dt.datetime, end: dt.datetime) -> Histogram:
         self.flush()
         pipe = self.client.pipeline(transaction=False)
@@ -445,13 +469,16 @@ class RedisStore(ScoreStore):
                 out.merge(_from_hash(raw))
         return out
 
+    @_reads_redis
     def series(self) -> list[tuple[str, str]]:
         members = self.client.smembers(f"{self.prefix}:series")
         return sorted(tuple(m.decode().split("|", 1)) for m in members)
 
+    @_reads_redis
     def set_baseline(self, city: str, version: str, hist: Histogram) -> None:
         self.client.set(f"{self.prefix}:baseline:{city}:{version}", json.dumps(hist.to_dict()))
 
+    @_reads_redis
     def baseline(self, city: str, version: str) -> Histogram | None:
         """The saved baseline; None when there is none, or when the saved one no longer
         holds (saved before its fields were checked), so that drift falls back to the
