@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 
-import yaml
 from flask import current_app, g, request
+
+from service.policy.yaml_io import StrictYAMLError, load_yaml
 
 from .errors import ApiError
 
@@ -49,12 +50,17 @@ class KeyRing:
     def from_file(cls, path: str | None) -> KeyRing:
         if not path:
             return cls([])
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+        try:  # the strict reader: no anchors or aliases, no repeated keys
+            data = load_yaml(Path(path).read_text(encoding="utf-8")) or []
+        except StrictYAMLError as exc:
+            raise ValueError(f"{path}: not a valid keys file: {exc}") from None
         if not isinstance(data, list):
             raise ValueError(f"{path}: must be a YAML list of {{name, sha256, scopes}}")
         for i, entry in enumerate(data):
-            unknown = set(entry.get("scopes", [])) - set(SCOPES)
-            if not entry.get("name") or len(entry.get("sha256", "")) != 64 or unknown:
+            scopes = entry.get("scopes", []) if isinstance(entry, dict) else None
+            if not isinstance(scopes, list) or not isinstance(entry.get("name"), str) \
+                    or not isinstance(entry.get("sha256"), str) \
+                    or len(entry["sha256"]) != 64 or set(map(str, scopes)) - set(SCOPES):
                 raise ValueError(f"{path}: entry {i} needs a name, a 64-hex sha256 and "
                                  f"scopes from {', '.join(SCOPES)}")
         return cls(data)

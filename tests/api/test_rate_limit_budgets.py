@@ -63,3 +63,19 @@ def test_other_addresses_keep_their_budget(keys_file):
     other = client.get("/metrics", headers=bearer("ops"),
                        environ_base={"REMOTE_ADDR": "192.0.2.9"})
     assert other.status_code == 200
+
+
+@pytest.mark.parametrize("text", [
+    "- &k {name: a, sha256: '" + "0" * 64 + "', scopes: [score]}\n- *k\n",  # aliases
+    "- just a string\n",
+    "- {name: a, sha256: 12, scopes: [score]}\n",
+    "- {name: a, sha256: '" + "0" * 64 + "', scopes: score}\n",
+    "{name: a}\n",
+])
+def test_a_bad_keys_file_is_refused_at_start_with_its_path(tmp_path, text):
+    from service.api.auth import KeyRing
+
+    path = tmp_path / "keys.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match="keys.yaml"):
+        KeyRing.from_file(str(path))
