@@ -85,7 +85,8 @@ def child_exit(server, worker):
 # Decision ids are keyed (HMAC-SHA256) with HUKOU_DECISION_KEY. Unset, the master makes
 # one key now and every worker inherits it, so ids are stable within this server; a
 # deployment sets the key to keep them stable across instances and restarts.
-os.environ.setdefault("HUKOU_DECISION_KEY", secrets.token_hex(32))
+if not os.environ.get("HUKOU_DECISION_KEY") and not os.environ.get("HUKOU_DECISION_KEY_FILE"):
+    os.environ["HUKOU_DECISION_KEY"] = secrets.token_hex(32)
 
 # SIGHUP reloads the policy directory in every worker, in place. gunicorn's own SIGHUP
 # would restart the workers instead, and a worker that meets a bad policy file at start
@@ -93,8 +94,24 @@ os.environ.setdefault("HUKOU_DECISION_KEY", secrets.token_hex(32))
 # and the last good set keeps serving (service/policy_sync.py). A worker that starts
 # later (recycled after max_requests, or replacing a crashed one) finds the last good
 # set in the snapshot directory when the policy directory has gone bad meanwhile.
-os.environ.setdefault("HUKOU_POLICY_SNAPSHOT_DIR",
-                      tempfile.mkdtemp(prefix="hukou-policies-good-"))
+# Unset, the master makes one snapshot directory and on_exit removes it again. The
+# marker names the directory this server made: a master re-executed by USR2 inherits
+# it (and the directory) through the environment.
+SNAPSHOTS_MADE = "HUKOU_POLICY_SNAPSHOT_DIR_MADE"
+if not os.environ.get("HUKOU_POLICY_SNAPSHOT_DIR"):
+    os.environ["HUKOU_POLICY_SNAPSHOT_DIR"] = os.environ[SNAPSHOTS_MADE] = tempfile.mkdtemp(
+        prefix="hukou-policies-good-")
+
+
+def on_exit(server):
+    """Remove the snapshot directory this server made, unless a new master (started by
+    USR2) is running and uses it."""
+    made = os.environ.get(SNAPSHOTS_MADE)
+    if made and made == os.environ.get("HUKOU_POLICY_SNAPSHOT_DIR") \
+            and not getattr(server, "reexec_pid", 0):
+        import shutil
+
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def when_ready(server):

@@ -22,6 +22,9 @@ TIER = {
     "population": {"min": 5_000_000, "max": 10_000_000},
     "source": {"title": "国发〔2014〕51号"},
     "points_system": "allowed",
+    "input_limits": {"max": {"month": 1200, "year": 100, "item": 1000, "point": 1000,
+                             "ratio": 100},
+                     "source": "test bounds", "confidence": "high"},
     "defaults": {"fields": {
         "birth_date": {"type": "date", "label": {"zh": "出生日期", "en": "Date of birth"}},
         "criminal_record": {"type": "records", "required": False, "default": [],
@@ -48,15 +51,27 @@ def city_doc(**overrides) -> dict:
     return doc
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a repeated object out again rather than as an anchor and alias: policy files
+    may hold no anchors (service/policy/yaml_io.py refuses them)."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def policy_yaml(doc: dict, sort_keys: bool = True) -> str:
+    return yaml.dump(doc, Dumper=_PlainDumper, allow_unicode=True, sort_keys=sort_keys)
+
+
 def write_dir(root: Path, cities: list[dict], tier: dict | None = None) -> Path:
     (root / "tiers").mkdir(parents=True, exist_ok=True)
     tier = tier or TIER
-    (root / "tiers" / f"{tier['tier']}.yaml").write_text(yaml.safe_dump(tier, allow_unicode=True))
+    (root / "tiers" / f"{tier['tier']}.yaml").write_text(policy_yaml(tier))
     for doc in cities:
         folder = root / "cities" / str(doc.get("city", "testcity"))
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{doc.get('version', '1')}.yaml").write_text(
-            yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+            policy_yaml(doc, sort_keys=False))
     return root
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 from flask_smorest import Blueprint
 
@@ -19,6 +20,7 @@ from .scoring import PROBLEMS, json_body, json_response
 
 blp = Blueprint("simulate", __name__, url_prefix="/v1", description="Simulate draft policies.")
 _schema = SimulateRequest()
+MAX_DRAFT_BYTES = 256 * 1024  # of an inline candidate policy, as UTF-8 YAML or JSON
 
 
 def _candidate(body: dict, registry, as_of):
@@ -28,6 +30,7 @@ def _candidate(body: dict, registry, as_of):
                        {"candidate": ["Give exactly one of version and policy."]})
     if given["version"] is not None:
         return registry.resolve(body["city"], as_of, given["version"])
+    _check_draft_size(given["policy"])
     try:
         return load_inline_policy(given["policy"], registry.policies.tiers,
                                   name="candidate.policy")
@@ -38,6 +41,17 @@ def _candidate(body: dict, registry, as_of):
             errors.setdefault(key, []).append(problem.message)
         raise ApiError(422, "invalid_policy", "The candidate policy does not validate.",
                        errors) from None
+
+
+def _check_draft_size(policy) -> None:
+    """A draft is a few kilobytes; a larger one is refused before it is parsed."""
+    text = policy if isinstance(policy, str) else json.dumps(policy, ensure_ascii=False)
+    size = len(text.encode("utf-8", "surrogatepass"))  # JSON may carry lone surrogates
+    if size > MAX_DRAFT_BYTES:
+        raise ApiError(413, "draft_too_large", "The candidate policy is too large.",
+                       {"candidate.policy": [f"At most {MAX_DRAFT_BYTES} bytes "
+                                             f"({MAX_DRAFT_BYTES // 1024} KiB); this draft "
+                                             f"has {size}."]})
 
 
 def _rows(body: dict, fields: dict):

@@ -11,16 +11,17 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from marshmallow import ValidationError
 
-from .checks import check_policy
+from .checks import NUMERIC, check_policy, effective_max
 from .errors import PolicyInvalid, Problem
 from .model import FieldSpec, Policy
 from .paths import messages_by_path
 from .schema import CityPolicy, TierFile
-from .yaml_io import StrictYAMLError, load_yaml
+from .yaml_io import PolicyTree, StrictYAMLError, load_yaml, read_capped, walk_policy_tree
 
 PUBLISHED = "published.yaml"
 BY_ID = ("gates", "criteria")
@@ -102,8 +103,8 @@ def merge(tier_defaults: dict, city: dict) -> dict:
 
 def _read(path: Path, rel: str, problems: list[Problem]):
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, StrictYAMLError) as exc:
+        data = load_yaml(read_capped(path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, StrictYAMLError) as exc:  # OSError: UnsafeFile too
         problems.append(Problem(rel, "", f"Cannot read: {exc}"))
         return None
     if not isinstance(data, dict):
@@ -112,10 +113,17 @@ def _read(path: Path, rel: str, problems: list[Problem]):
     return data
 
 
-def _load_tiers(root: Path, problems: list[Problem]) -> dict:
+def _matching(tree: PolicyTree, pattern: str) -> list[str]:
+    """The files of the tree that match a glob such as "cities/*/*.yaml", sorted."""
+    parts = pattern.split("/")
+    return [rel for rel in tree.files if len(rel.split("/")) == len(parts)
+            and all(fnmatchcase(name, glob) for name, glob in zip(rel.split("/"), parts))]
+
+
+def _load_tiers(root: Path, tree: PolicyTree, problems: list[Problem]) -> dict:
     tiers = {}
-    for path in sorted((root / "tiers").glob("*.yaml")):
-        rel = str(path.relative_to(root))
+    for rel in _matching(tree, "tiers/*.yaml"):
+        path = root / rel
         raw = _read(path, rel, problems)
         if raw is None:
             continue
@@ -131,8 +139,16 @@ def _load_tiers(root: Path, problems: list[Problem]) -> dict:
     return tiers
 
 
-def _field_specs(loaded: dict) -> dict[str, FieldSpec]:
-    return {name: FieldSpec(path=name, **spec) for name, spec in loaded["fields_"].items()}
+def _field_specs(loaded: dict, tier: dict) -> dict[str, FieldSpec]:
+    """The declared fields; a numeric one carries its effective maximum (its own `max`, else
+    its tier's input limit for its unit), which the parsers enforce and the form shows."""
+    out = {}
+    for name, spec in loaded["fields_"].items():
+        if spec["type"] in NUMERIC:
+            spec = {**spec, "max": effective_max(spec, tier),
+                    "max_from": "field" if spec["max"] is not None else "tier"}
+        out[name] = FieldSpec(path=name, **spec)
+    return out
 
 
 def _reads(loaded: dict) -> tuple[str, ...]:
@@ -200,7 +216,7 @@ def build_city(raw: dict, rel: str, tiers: dict, problems: list[Problem],
         effective_from=date.fromisoformat(loaded["effective_from"]),
         effective_to=date.fromisoformat(loaded["effective_to"]) if loaded["effective_to"] else None,
         sha256=hashlib.sha256(canonical_json(document).encode()).hexdigest(),
-        file=rel, document=document, fields=_field_specs(loaded), reads=_reads(loaded),
+        file=rel, document=document, fields=_field_specs(loaded, tier), reads=_reads(loaded),
         spec=loaded,
     )
     from service.scoring.engine import compile_policy
@@ -245,9 +261,10 @@ def _check_overlaps(cities: dict[str, list[Policy]], problems: list[Problem]) ->
                                         f"{a.effective_from} to {a.effective_to or 'open end'})."))
 
 
-def _check_published(root: Path, cities: dict, problems: list[Problem]) -> dict:
+def _check_published(root: Path, tree: PolicyTree, cities: dict,
+                     problems: list[Problem]) -> dict:
     path = root / PUBLISHED
-    if not path.exists():
+    if PUBLISHED not in tree.files:  # absent, or refused by the walk already
         return {}
     raw = _read(path, PUBLISHED, problems) or {}
     known = {(p.city, p.version): p for v in cities.values() for p in v}
@@ -268,18 +285,21 @@ def _check_published(root: Path, cities: dict, problems: list[Problem]) -> dict:
 def load_policy_dir(root: str | Path, *, check_published: bool = True) -> PolicyDir:
     """Load, validate and compile every policy under `root`; raise PolicyInvalid on any problem."""
     root = Path(root)
-    problems: list[Problem] = []
-    if not (root / "tiers").is_dir() or not (root / "cities").is_dir():
-        raise PolicyInvalid([Problem(str(root), "", "Needs tiers/ and cities/ directories.")])
-    tiers = _load_tiers(root, problems)
+    # Only what the walk found to be regular files inside `root` is ever opened: a FIFO,
+    # a device, a link loop or a link out of the directory is a problem of the set.
+    tree = walk_policy_tree(root)
+    problems = [Problem(rel, "", message) for rel, message in tree.problems]
+    if "tiers" not in tree.dirs or "cities" not in tree.dirs:
+        raise PolicyInvalid(problems + [Problem(str(root), "",
+                                                "Needs tiers/ and cities/ directories.")])
+    tiers = _load_tiers(root, tree, problems)
     cities: dict[str, list[Policy]] = {}
-    for path in sorted((root / "cities").glob("*/*.yaml")):
-        rel = str(path.relative_to(root))
-        policy = _load_city(path, rel, tiers, problems)
+    for rel in _matching(tree, "cities/*/*.yaml"):
+        policy = _load_city(root / rel, rel, tiers, problems)
         if policy is not None:
             cities.setdefault(policy.city, []).append(policy)
     _check_overlaps(cities, problems)
-    published = _check_published(root, cities, problems) if check_published else {}
+    published = _check_published(root, tree, cities, problems) if check_published else {}
     if problems:
         raise PolicyInvalid(problems)
     if not cities:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from .errors import PolicyInvalid, PolicyNotFound
 from .loader import PolicyDir, load_policy_dir
 from .model import Policy
 from .snapshot import Snapshots
+
+log = logging.getLogger("hukou.policies")
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,17 @@ class PolicyRegistry:
     def _load(self) -> PolicyDir:
         if self.snapshots is None:
             return load_policy_dir(self.root, check_published=self.check_published)
-        staged = self.snapshots.stage(self.root)
+        staged = self.snapshots.stage(self.root)  # PolicyInvalid for a special file
         try:
             policies = load_policy_dir(staged, check_published=self.check_published)
-        except PolicyInvalid:
+        except BaseException:
             self.snapshots.discard(staged)
             raise
-        self.snapshots.keep(staged, revision_of(policies))
+        try:
+            self.snapshots.keep(staged, revision_of(policies))
+        except OSError:  # the set is good; only the copy for later starts is missing
+            log.exception("could not keep a snapshot of the policy directory")
+            self.snapshots.discard(staged)
         return policies
 
     def _first_view(self) -> PolicyView:
