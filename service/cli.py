@@ -167,7 +167,8 @@ def cmd_simulate(args) -> int:
     tty, started = sys.stderr.isatty(), time.monotonic()
     with open(args.population, encoding="utf-8", newline="") as handle:
         if kind == "csv":
-            _simulate_csv(simulation, handle, fields, tty, started)
+            if not _simulate_csv(simulation, handle, fields, tty, started, args.population):
+                return 1
             handle = None
         source = None if handle is None else (handle.read() if kind == "json" else handle)
         for number, row in (rows_of(source, kind, fields) if source is not None else ()):
@@ -184,18 +185,26 @@ def cmd_simulate(args) -> int:
     return 0
 
 
-def _simulate_csv(simulation, handle, fields, tty: bool, started: float) -> None:
-    """CSV in chunks: the vectorised twin takes the plain rows, the engine the others."""
+def _simulate_csv(simulation, handle, fields, tty: bool, started: float, name: str) -> bool:
+    """CSV in chunks: the vectorised twin takes the plain rows, the engine the others.
+    False (with the row and column on stderr) when the CSV cannot be read on."""
     import time
 
-    from .population import csv_chunks, csv_row_reader
+    from .population import CsvUnreadable, csv_chunks, csv_row_reader
 
-    for header, rows, first in csv_chunks(handle):
-        simulation.add_csv_chunk(header, rows, first, csv_row_reader(header, fields))
+    try:
+        for header, rows, first in csv_chunks(handle):
+            simulation.add_csv_chunk(header, rows, first, csv_row_reader(header, fields))
+            if tty:
+                done = first + len(rows) - 1
+                rate = done / max(time.monotonic() - started, 1e-9)
+                print(f"\r{done:>10,} rows  {rate:>9,.0f} rows/s", end="", file=sys.stderr)
+    except CsvUnreadable as exc:
         if tty:
-            done = first + len(rows) - 1
-            rate = done / max(time.monotonic() - started, 1e-9)
-            print(f"\r{done:>10,} rows  {rate:>9,.0f} rows/s", end="", file=sys.stderr)
+            print(file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def cmd_generate(args) -> int:

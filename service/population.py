@@ -10,35 +10,67 @@ import json
 import random
 from collections.abc import Iterable, Iterator
 
+from service.policy.applicant_fast import CSV_INTEGER, CSV_NUMBER, FAIL, csv_boolean
+from service.policy.errors import ApplicantInvalid
 from service.policy.model import FieldSpec
 from service.policy.paths import nest
 
-TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+# A cell is read as strictly as the same value in JSON (see CSV_INTEGER in
+# applicant_fast); dates are checked by the applicant parser ('YYYY-MM-DD' within the
+# date window), enum values must match exactly.
 
 
 class RowError(ValueError):
     """A row that cannot be read; the simulation reports it and goes on."""
 
 
+class CsvUnreadable(ApplicantInvalid):
+    """A CSV the csv module cannot read on (a cell longer than its field limit, a bare
+    carriage return): the whole population is refused, naming the row (0: the header;
+    data rows count from 1) and, when known, the column. An ApplicantInvalid, so the API
+    answers 422 with the error under `<where>.<row>.<column>` (`<where>.header`)."""
+
+    def __init__(self, where: str, row: int, column: str | None, message: str):
+        self.row, self.column, self.message = row, column, message
+        key = f"{where}.{'header' if row == 0 else row}"
+        super().__init__({key if column is None else f"{key}.{column}": [message]})
+
+    def __str__(self) -> str:
+        place = "the header" if self.row == 0 else f"row {self.row}"
+        column = f", column {self.column}" if self.column is not None else ""
+        return f"{place}{column}: {self.message}"
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
 def _cell(spec: FieldSpec | None, text: str):
     if spec is None:
         return text
     kind = spec.type
-    try:
-        if kind == "integer":
+    if kind == "integer":
+        if CSV_INTEGER.fullmatch(text) is None:
+            raise RowError(f"{spec.path}: not a whole number: {_shown(text)}")
+        try:
             return int(text)
-        if kind == "number":
-            number = float(text)
-            return int(number) if number.is_integer() else number
-        if kind == "boolean":
-            lowered = text.strip().lower()
-            if lowered in TRUE or lowered in FALSE:
-                return lowered in TRUE
-            raise ValueError(f"not true or false: {text!r}")
-        if kind == "records":
+        except ValueError:  # past Python's 4300-digit limit for int()
+            raise RowError(f"{spec.path}: too many digits") from None
+    if kind == "number":
+        if CSV_NUMBER.fullmatch(text) is None:
+            raise RowError(f"{spec.path}: not a number: {_shown(text)}")
+        number = float(text)
+        return int(number) if number.is_integer() else number
+    if kind == "boolean":
+        value = csv_boolean(text)
+        if value is FAIL:
+            raise RowError(f"{spec.path}: not true or false: {_shown(text)}")
+        return value
+    if kind == "records":
+        try:
             return json.loads(text)
-    except ValueError as exc:
-        raise RowError(f"{spec.path}: {exc}") from None
+        except (ValueError, RecursionError):
+            raise RowError(f"{spec.path}: not a JSON list of records") from None
     return text
 
 
@@ -59,9 +91,70 @@ def csv_row_reader(header: list[str], fields: dict[str, FieldSpec]):
     return read
 
 
-def csv_chunks(lines: Iterable[str], size: int = 20_000) -> Iterator:
+def _unquoted_fields(text: str) -> list[str]:
+    """The fields of one CSV record in the default dialect (for naming a column only)."""
+    out, field, quoted, i = [], [], False, 0
+    text = text.rstrip("\r\n")
+    while i < len(text):
+        char = text[i]
+        if quoted and char == '"' and text[i + 1:i + 2] == '"':
+            field.append('"')
+            i += 1
+        elif char == '"' and (quoted or not field):
+            quoted = not quoted
+        elif char == "," and not quoted:
+            out.append("".join(field))
+            field = []
+        else:
+            field.append(char)
+        i += 1
+    out.append("".join(field))
+    return out
+
+
+def _unreadable(error: csv.Error, text: str, header: list[str] | None, row: int,
+                where: str) -> CsvUnreadable:
+    """The csv module's refusal of one record (row 0: the header) as a CsvUnreadable."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" not in str(error):
+        return CsvUnreadable(where, row, None, f"The CSV cannot be read here: {error}.")
+    column = None
+    long = [i for i, f in enumerate(_unquoted_fields(text)) if len(f) > limit]
+    if long and header is not None:
+        column = header[long[0]] if long[0] < len(header) else f"column {long[0] + 1}"
+    return CsvUnreadable(where, row, column, f"A cell holds more than {limit} characters.")
+
+
+def csv_records(lines: Iterable[str], where: str = "population_csv") -> Iterator[list[str]]:
+    """The cells of each CSV record, the header first; a record the csv module refuses
+    raises CsvUnreadable, never the csv module's own error."""
+    current: list[str] = []
+
+    def feed():
+        for line in lines:
+            current.append(line)
+            yield line
+
+    reader = csv.reader(feed())
+    header, row = None, 0
+    while True:
+        current.clear()
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _unreadable(exc, "".join(current), header, row, where) from None
+        if header is None:
+            header = cells
+        yield cells
+        row += 1
+
+
+def csv_chunks(lines: Iterable[str], size: int = 20_000,
+               where: str = "population_csv") -> Iterator:
     """(header, rows, number of the first row) for chunks of a CSV file."""
-    reader = csv.reader(lines)
+    reader = csv_records(lines, where)
     header = next(reader, [])
     chunk, first = [], 1
     for cells in reader:
@@ -90,9 +183,10 @@ def ndjson_rows(lines: Iterable[str]) -> Iterator:
             continue
         number += 1
         try:
-            yield number, json.loads(line)
-        except ValueError:
-            yield number, RowError("not JSON")
+            row = json.loads(line)
+        except (ValueError, RecursionError):  # nesting deeper than Python's recursion limit
+            row = RowError("not JSON")
+        yield number, row
 
 
 def rows_of(text_or_lines, kind: str, fields: dict[str, FieldSpec]) -> Iterator:
@@ -154,13 +248,15 @@ def synthetic_applicant(rng: random.Random, fields: dict[str, FieldSpec],
         elif spec.type in ("integer", "number"):
             if path.startswith("study_overlap."):
                 value = rng.choice([0, 0, 0, 12, 36])
-            elif "insurance" in name or "insurance" in path or name.endswith("months"):
+            elif spec.unit in (None, "month") and (
+                    "insurance" in name or "insurance" in path or name.endswith("months")):
                 value = insured if "insurance" in path else rng.randint(0, insured)
             elif name == "local_knowledge_score":
                 value = round(min(max(rng.gauss(72, 12), 0), 100), 1)
-            else:
+            else:  # a few; a tier's input limit is a sanity bound, not a likely value
                 low = int(spec.min) if spec.min is not None else 0
-                high = int(spec.max) if spec.max is not None else low + 3
+                high = int(spec.max) if spec.max is not None and spec.max_from != "tier" \
+                    else low + 3
                 value = low if (not spec.required and rng.random() < 0.8) else rng.randint(
                     low, high)
         else:

@@ -6,6 +6,23 @@ import datetime as dt
 
 from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
+from service.scoring.dates import OUTSIDE_WINDOW, in_window, iso_date
+
+
+class WindowDate(fields.Date):
+    """A date written exactly 'YYYY-MM-DD', between 1900-01-01 and 2200-12-31: the window of
+    every date the service reads, so that date arithmetic never leaves Python's years."""
+
+    default_error_messages = {"window": OUTSIDE_WINDOW}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
+        day = iso_date(value)
+        if day is None:
+            raise self.make_error("invalid")
+        if not in_window(day):
+            raise self.make_error("window")
+        return day
+
 
 class Strict(Schema):
     class Meta:
@@ -22,8 +39,8 @@ class ScoreRequest(Strict):
 
     city = fields.String(required=True, validate=validate.Length(min=1, max=64),
                          metadata={"example": "xian"})
-    as_of = fields.Date(load_default=dt.date.today,
-                        metadata={"description": "Date of scoring; defaults to today."})
+    as_of = WindowDate(load_default=dt.date.today, metadata={
+        "description": "Date of scoring (1900-01-01 to 2200-12-31); defaults to today."})
     policy_version = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Length(max=64))
     applicant = fields.Dict(required=True, metadata={
@@ -137,7 +154,7 @@ class PolicyList(Schema):
 
 
 class PolicyQuery(Strict):
-    as_of = fields.Date(load_default=None)
+    as_of = WindowDate(load_default=None)
     version = fields.String(load_default=None)
 
 
@@ -155,7 +172,7 @@ class Scenario(Strict):
                       load_default=dict, metadata={"example": {"local_knowledge_score": 92}})
     add = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
                       metadata={"example": {"housing.owned_months": 12}})
-    as_of = fields.Date(load_default=None)
+    as_of = WindowDate(load_default=None)
     policy_version = fields.String(load_default=None, allow_none=True)
     city = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
 
@@ -176,7 +193,7 @@ class Candidate(Strict):
 
 class SimulateRequest(Strict):
     city = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    as_of = fields.Date(load_default=dt.date.today)
+    as_of = WindowDate(load_default=dt.date.today)
     current_version = fields.String(load_default=None)
     candidate = fields.Nested(Candidate, required=True)
     population = fields.List(fields.Raw(), load_default=None,

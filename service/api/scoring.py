@@ -10,6 +10,7 @@ from flask import Response, current_app, g, request
 from flask_smorest import Blueprint
 
 from service.monitoring import metrics as prom
+from service.scoring.dates import in_window, iso_date
 from service.scoring.engine import score
 
 from .auth import current_principal, require
@@ -165,13 +166,10 @@ def fast_envelope(item) -> dict | None:
         if "as_of" in item:
             return None
         day = dt.date.today()
-    elif type(as_of) is str and len(as_of) == 10:
-        try:
-            day = dt.date.fromisoformat(as_of)
-        except ValueError:
+    else:  # exactly as the schema's WindowDate reads it; anything else, the schema words
+        day = iso_date(as_of)
+        if day is None or not in_window(day):
             return None
-    else:
-        return None
     return {"city": city, "as_of": day, "policy_version": version,
             "applicant": item["applicant"], "record": record}
 

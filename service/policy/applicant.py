@@ -1,9 +1,11 @@
 """The applicant's input, validated against the fields a policy declares.
 
 A marshmallow schema is built once per policy from its `fields`: types,
-ranges, enum values, which fields are required (those the policy reads),
-and unknown keys refused. Cross-field rules (dates not after `as_of`, a
-permit not before birth, month counts within working life) follow the load.
+ranges (every number has a maximum: its own or its tier's input limit), dates
+within 1900-01-01..2200-12-31, enum values, which fields are required (those
+the policy reads), and unknown keys refused. Cross-field rules (dates not after
+`as_of`, a permit not before birth, month counts within working life) follow the
+load.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from service.scoring.dates import completed_months, shift_years
+from service.scoring.dates import OUTSIDE_WINDOW, completed_months, in_window, iso_date, shift_years
 
 from .applicant_fast import compile_reader, default_of
 from .errors import ApplicantInvalid
@@ -24,15 +26,18 @@ WORKING_AGE = 16
 
 
 class StrictDate(fields.Field):
-    default_error_messages = {"invalid": "Not a date in the form YYYY-MM-DD."}
+    """'YYYY-MM-DD' in ASCII digits, within the service's date window."""
+
+    default_error_messages = {"invalid": "Not a date in the form YYYY-MM-DD.",
+                              "window": OUTSIDE_WINDOW}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or len(value) != 10:
+        day = iso_date(value)
+        if day is None:
             raise self.make_error("invalid")
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError as exc:
-            raise self.make_error("invalid") from exc
+        if not in_window(day):
+            raise self.make_error("window")
+        return day
 
 
 class StrictInteger(fields.Field):

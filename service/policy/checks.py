@@ -20,12 +20,58 @@ def check_policy(doc: dict, tier: dict) -> list[tuple[str, str]]:
         types.setdefault(name, FACT_TYPES[fact["kind"]])
     problems: list[tuple[str, str]] = []
     problems += _check_fields(doc["fields_"], set(doc["reference_dates"]))
+    problems += _check_maxima(doc["fields_"], tier)
     problems += _check_facts(doc, types)
     problems += _check_gates(doc, types)
     problems += _check_criteria(doc, types)
     problems += _check_rest(doc, types)
     problems += _check_tier(doc, tier)
     return problems
+
+
+def input_limits(tier: dict) -> dict:
+    """The tier's input limit of each unit (empty when the tier sets none)."""
+    return (tier.get("input_limits") or {}).get("max") or {}
+
+
+def effective_max(spec: dict, tier: dict):
+    """A numeric field's maximum: its own `max`, else its tier's input limit for its
+    `unit`; None when it has neither (the loader refuses such a field)."""
+    if spec["max"] is not None:
+        return spec["max"]
+    return input_limits(tier).get(spec["unit"])
+
+
+def _check_maxima(specs: dict, tier: dict) -> list:
+    """Every integer or number field has a maximum, and its `min` and `default` lie within
+    it, so no applicant value can be arbitrarily large."""
+    out = []
+    limits = input_limits(tier)
+    known = (f"tier {tier['tier']!r} limits: {', '.join(sorted(limits))}" if limits
+             else f"tier {tier['tier']!r} sets no input limits")
+    for name, spec in specs.items():
+        if spec["type"] not in NUMERIC:
+            continue
+        where = f"fields.{name}"
+        high = effective_max(spec, tier)
+        if high is None:
+            if spec["unit"] is None:
+                why = "it has no `max` and no `unit`"
+            else:
+                why = f"it has no `max` and no input limit applies to unit {spec['unit']!r}"
+            out.append((f"{where}.max", f"A numeric field needs a maximum: {why}. Give "
+                        f"`max`, or a `unit` its tier limits ({known})."))
+            continue
+        low = spec["min"]
+        if spec["max"] is None and low is not None and low > high:
+            out.append((f"{where}.min", f"`min` is above the tier's input limit for unit "
+                        f"{spec['unit']!r} ({high})."))
+        default = spec["default"]
+        if (isinstance(default, (int, float)) and not isinstance(default, bool)
+                and (default > high or (low is not None and default < low))):
+            out.append((f"{where}.default", f"{default!r} is outside the field's range "
+                        f"({'' if low is None else low}..{high})."))
+    return out
 
 
 def _value_ok(spec: dict, value) -> bool:

@@ -19,7 +19,7 @@ class FieldSpec:
     required: bool = True
     default: Any = None
     min: Any = None
-    max: Any = None
+    max: Any = None                   # the effective maximum of a number: see max_from
     values: dict | None = None
     kinds: dict | None = None
     not_before: str | None = None
@@ -28,6 +28,7 @@ class FieldSpec:
     help: dict | None = None
     accrues: str | None = None        # the reference date up to which the count runs
     accrual_group: str | None = None  # of a group, only the current kind accrues
+    max_from: str | None = None       # "field": its own `max`; "tier": its tier's input limit
 
 
 @dataclass

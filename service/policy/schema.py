@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from service.scoring.dates import EARLIEST, LATEST
 from service.scoring.kinds import KINDS
 
 from .schema_fields import ByKind, Exact, IsoDate, NonNegative, StrictSchema, bilingual
 
 FIELD_TYPES = ("date", "integer", "number", "boolean", "enum", "records")
 UNITS = ("year", "month", "day", "point", "item", "cny", "ratio")
+CONFIDENCE = ("high", "medium", "low")
 NAME = validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
                        error="Use lower-case words joined by _ and dots.")
 ID = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lower-case words joined by _.")
@@ -156,7 +158,10 @@ class Threshold(StrictSchema):
     points = Exact(load_default=None)
     quota = fields.Integer(load_default=None, validate=validate.Range(min=1))
     expected_applicants = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    cutoffs = fields.Dict(keys=fields.Integer(), values=Exact(), load_default=None)
+    cutoffs = fields.Dict(keys=fields.Integer(validate=validate.Range(
+                              EARLIEST.year, LATEST.year,
+                              error=f"Must be a year from {EARLIEST.year} to {LATEST.year}.")),
+                          values=Exact(), load_default=None)
     ties = fields.String(load_default="admit_all", validate=validate.OneOf(["admit_all",
                                                                            "tie_break"]))
     tie_break = fields.List(fields.String(), load_default=list)
@@ -226,6 +231,18 @@ class Population(StrictSchema):
     max = fields.Integer(load_default=None, allow_none=True)
 
 
+class InputLimits(StrictSchema):
+    """The service's sanity bounds on numeric input, by unit: a numeric field that sets no
+    `max` of its own may not exceed the limit of its `unit`. Not part of the resolved
+    policy (nor of its hash): the bounds of the service, not of an official scheme."""
+
+    max = fields.Dict(keys=fields.String(validate=validate.OneOf(UNITS)),
+                      values=NonNegative(), required=True)
+    source = fields.String(required=True, validate=validate.Length(min=1))
+    confidence = fields.String(required=True, validate=validate.OneOf(CONFIDENCE))
+    notes = fields.String(load_default=None)
+
+
 class TierFile(StrictSchema):
     tier = fields.String(required=True, validate=ID)
     title = bilingual(required=True)
@@ -236,3 +253,4 @@ class TierFile(StrictSchema):
     insurance_condition_max_years = fields.Integer(load_default=None, allow_none=True)
     notes = fields.String(load_default=None)
     defaults = fields.Nested(TierDefaults, load_default=dict)
+    input_limits = fields.Nested(InputLimits, load_default=None)

@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from service.scoring.dates import OUTSIDE_WINDOW, in_window, iso_date
+
 
 class StrictSchema(Schema):
     """A schema that refuses unknown keys and says which keys are allowed."""
@@ -51,21 +53,18 @@ class NonNegative(Exact):
 
 
 class IsoDate(fields.Field):
-    """A date written as a quoted 'YYYY-MM-DD' string, kept as that string."""
+    """A date written as a quoted 'YYYY-MM-DD' string inside the service's date window
+    (1900-01-01 to 2200-12-31), kept as that string."""
 
-    default_error_messages = {"invalid": "Not a date in the form YYYY-MM-DD."}
+    default_error_messages = {"invalid": "Not a date in the form YYYY-MM-DD.",
+                              "window": OUTSIDE_WINDOW}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from datetime import date
-
-        if not isinstance(value, str):
+        day = iso_date(value)
+        if day is None:
             raise self.make_error("invalid")
-        try:
-            date.fromisoformat(value)
-        except ValueError as exc:
-            raise self.make_error("invalid") from exc
-        if len(value) != 10:
-            raise self.make_error("invalid")
+        if not in_window(day):
+            raise self.make_error("window")
         return value
 
 

@@ -2,8 +2,9 @@
 
 Each candidate application is checked by the engine (`probe`), so the answer is
 exact for this policy, gates and group caps included; a change that would make
-the application invalid (past a field's range, more insurance than working
-life, below a count that must not exceed it) is never proposed.
+the application invalid (past a field's range, whose maximum is its own or its
+tier's input limit; more insurance than working life; below a count that must not
+exceed it) is never proposed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .result import plain
 
 WORKING_AGE = 16
 SEARCH_SPAN = 1200  # how far a number without a maximum is searched
+CHOICE_SPAN = 10  # the values tried of a categorical count bounded only by its tier's limit
 
 
 def _bounds(policy: Policy, values: dict, path: str, as_of: dt.date) -> tuple:
@@ -138,7 +140,9 @@ def _choices(spec) -> list:
     if spec.type == "enum":
         return list(spec.values)
     low = int(spec.min) if spec.min is not None else 0
-    high = int(spec.max) if spec.max is not None else low + 10
+    high = low + CHOICE_SPAN
+    if spec.max is not None and (spec.max_from != "tier" or spec.max < high):
+        high = int(spec.max)  # a tier's input limit is a sanity bound, not a choice to try
     return [None] + list(range(low, high + 1)) if not spec.required else list(range(low, high + 1))
 
 

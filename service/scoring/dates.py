@@ -1,8 +1,37 @@
-"""Calendar arithmetic for derived facts: completed years and months, reference dates."""
+"""Calendar arithmetic for derived facts: completed years and months, reference dates.
+
+Every date the service reads lies in the window EARLIEST..LATEST (1900-01-01 to
+2200-12-31). The arithmetic here moves a date by at most a few decades (the
+path's horizon is at most 30 years, a reference date at most 10 years, a count's
+window at most 100 years), so on a date inside the window it stays far inside
+Python's years 1..9999 and cannot overflow.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2200, 12, 31)
+OUTSIDE_WINDOW = f"Must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}."
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(text) -> dt.date | None:
+    """A date written exactly as 'YYYY-MM-DD' in ASCII digits, or None for anything else
+    (other ISO forms such as '2020-W01-1', signs, spaces, other digits, invalid days)."""
+    if type(text) is not str or len(text) != 10 or _ISO_DATE.fullmatch(text) is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def in_window(day: dt.date) -> bool:
+    """Whether a date lies in the window the service accepts (EARLIEST..LATEST)."""
+    return EARLIEST <= day <= LATEST
 
 
 def completed_years(start: dt.date, on: dt.date) -> int:

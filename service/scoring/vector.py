@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from fractions import Fraction
 
 import numpy as np
 
+from service.policy.applicant_fast import CSV_INTEGER, CSV_NUMBER, FAIL, csv_boolean
 from service.policy.model import Policy
 
+from .dates import EARLIEST, LATEST, iso_date
 from .kinds import KINDS
 from .kinds.lookup import first_match, key_of
 
-TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
+FIRST_DAY = int(np.datetime64(EARLIEST, "D").astype(int))  # the date window, as days
+LAST_DAY = int(np.datetime64(LATEST, "D").astype(int))
+MAX_DIGITS = 18  # an integer cell with more digits (past int64) is left to the scalar path
 
 
 class NotVectorisable(Exception):
@@ -28,25 +33,54 @@ class NotVectorisable(Exception):
 
 
 # Reading a chunk of CSV cells into typed columns -----------------------------------------
+#
+# A cell is read exactly as the CSV reader (service/population.py) reads it: CSV_INTEGER,
+# CSV_NUMBER, csv_boolean, and 'YYYY-MM-DD' within the date window. The check runs on the
+# Python strings (a NumPy str array drops a trailing NUL): one regular expression over the
+# whole column when every cell is plain, cell by cell otherwise.
 
-def _dates(cells: np.ndarray, present: np.ndarray):
+def _column_pattern(cell: str) -> re.Pattern:
+    return re.compile(f"(?:{cell})?(?:\n(?:{cell})?)*")
+
+
+PLAIN = {"integer": _column_pattern(f"-?[0-9]{{1,{MAX_DIGITS}}}"),
+         "number": _column_pattern(r"-?[0-9]+(?:\.[0-9]+)?"),
+         "date": _column_pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")}
+BOOLS = {"": None, "true": True, "false": False, "1": True, "0": False, "yes": True,
+         "no": False, "True": True, "False": False, "TRUE": True, "FALSE": False}
+
+
+def _all_plain(kind: str, cells: tuple) -> bool:
+    """Whether every cell of the column is empty or one plain value of the kind."""
+    joined = "\n".join(cells)
+    return joined.count("\n") == len(cells) - 1 and PLAIN[kind].fullmatch(joined) is not None
+
+
+def _present(cells: tuple) -> np.ndarray:
+    return np.fromiter(map(bool, cells), bool, len(cells))
+
+
+def _dates(cells: tuple, present: np.ndarray):
     """(year, month, day, ordinal day) arrays, and the rows whose cell is a valid date."""
-    text = np.where(present, cells, "2000-01-01")
-    shaped = (np.char.str_len(text) == 10) & (np.char.find(text, "-", 4, 5) == 4) & \
-        (np.char.find(text, "-", 7, 8) == 7)
-    text = np.where(shaped, text, "2000-01-01")
-    try:
-        days = np.array(text, dtype="datetime64[D]")
-    except ValueError:
-        raise NotVectorisable("a date cell numpy cannot read") from None
+    days = None
+    if _all_plain("date", cells):
+        try:
+            days = np.array(np.where(present, np.array(cells, dtype=str), "2000-01-01"),
+                            dtype="datetime64[D]")
+        except ValueError:  # a day that does not exist: cell by cell
+            days = None
+    if days is None:
+        read = [iso_date(c) if c else None for c in cells]
+        days = np.array([d or dt.date(2000, 1, 1) for d in read], dtype="datetime64[D]")
+        shaped = np.fromiter((d is not None for d in read), bool, len(read))
+    else:
+        shaped = np.ones(len(cells), bool)
+    ordinal = days.astype(int)
+    valid = shaped & (ordinal >= FIRST_DAY) & (ordinal <= LAST_DAY)
     years = days.astype("datetime64[Y]").astype(int) + 1970
     months = days.astype("datetime64[M]").astype(int) % 12 + 1
     mdays = (days - days.astype("datetime64[M]")).astype(int) + 1
-    return years, months, mdays, days.astype(int), shaped | ~present
-
-
-BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
-         "True": True, "False": False, "TRUE": True, "FALSE": False}
+    return years, months, mdays, ordinal, valid | ~present
 
 
 def _records(text: str, spec, latest: int) -> list | None:
@@ -55,7 +89,7 @@ def _records(text: str, spec, latest: int) -> list | None:
 
     try:
         items = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if type(items) is not list:
         return None
@@ -63,62 +97,55 @@ def _records(text: str, spec, latest: int) -> list | None:
     for item in items:
         if type(item) is not dict or set(item) != {"date", "kind"}:
             return None
-        day, kind = item["date"], item["kind"]
-        if type(day) is not str or len(day) != 10 or kind not in spec.kinds:
+        day, kind = iso_date(item["date"]), item["kind"]
+        if day is None or type(kind) is not str or kind not in spec.kinds:
             return None
-        try:
-            day = dt.date.fromisoformat(day)
-        except ValueError:
-            return None
-        if np.datetime64(day, "D").astype(int) > latest:
+        if not EARLIEST <= day <= LATEST or np.datetime64(day, "D").astype(int) > latest:
             return None
         out.append({"date": day, "kind": kind})
     return out
 
 
-def _integers(cells: tuple, n: int):
-    """(values, present, well formed) of a column of whole numbers."""
-    try:
-        values = np.fromiter(map(int, cells), np.int64, n)
-        return values, np.ones(n, bool), np.ones(n, bool)
-    except ValueError:  # empty or odd cells: the slower, masked way
-        text = np.array(cells, dtype=str)
-        present = text != ""
-        signless = np.char.lstrip(np.where(present, text, "0"), "-")
-        well = np.char.isdigit(signless)
-        return np.where(present & well, text, "0").astype(np.int64), present, well | ~present
+def _numeric(kind: str, cells: tuple, n: int):
+    """(values, present, well formed) of a column of integers or numbers."""
+    present = _present(cells)
+    if _all_plain(kind, cells):
+        if kind == "integer" and present.all():
+            return np.fromiter(map(int, cells), np.int64, n), present, present
+        text = np.where(present, np.array(cells, dtype=str), "0")
+        return text.astype(np.int64 if kind == "integer" else np.float64), present, \
+            np.ones(n, bool)
+    if kind == "integer":
+        well = [c == "" or (CSV_INTEGER.fullmatch(c) is not None
+                            and len(c) - c.startswith("-") <= MAX_DIGITS) for c in cells]
+        values = np.fromiter((int(c) if ok and c else 0 for c, ok in zip(cells, well)),
+                             np.int64, n)
+    else:
+        well = [c == "" or CSV_NUMBER.fullmatch(c) is not None for c in cells]
+        values = np.fromiter((float(c) if ok and c else 0.0 for c, ok in zip(cells, well)),
+                             np.float64, n)
+    return values, present, np.array(well, bool) & np.isfinite(values)
 
 
 def _column(spec, cells: tuple, n: int, col: dict, ok: np.ndarray, latest: int) -> None:
     kind = spec.type
     default = spec.default
-    if kind == "integer":
-        values, present, well = _integers(cells, n)
+    if kind in ("integer", "number"):
+        values, present, well = _numeric(kind, cells, n)
         ok &= well
-    elif kind == "number":
-        text = np.array(cells, dtype=str)
-        present = text != ""
-        try:
-            values = np.where(present, text, "0").astype(np.float64)
-        except ValueError:
-            raise NotVectorisable("a number cell numpy cannot read") from None
-        ok &= np.isfinite(values)
     elif kind == "boolean":
-        text = np.array(cells, dtype=str)
-        present = text != ""
-        is_true = np.isin(text, [k for k, v in BOOLS.items() if v])
-        is_false = np.isin(text, [k for k, v in BOOLS.items() if not v])
-        ok &= ~present | is_true | is_false
-        values = np.where(present, is_true, bool(default))
+        read = [BOOLS[c] if c in BOOLS else csv_boolean(c) for c in cells]
+        present = _present(cells)
+        ok &= np.fromiter((v is not FAIL for v in read), bool, n)
+        values = np.fromiter((v is True or (v is None and bool(default)) for v in read), bool, n)
     elif kind == "enum":
         text = np.array(cells, dtype=object)
         present = text != ""
         ok &= ~present | np.isin(text, list(spec.values))
         values = np.where(present, text, "" if default is None else default)
     elif kind == "date":
-        text = np.array(cells, dtype=str)
-        present = text != ""
-        y, m, d, ordinal, valid = _dates(text, present)
+        present = _present(cells)
+        y, m, d, ordinal, valid = _dates(cells, present)
         ok &= valid & (~present | (ordinal <= latest))
         col.update(year=y, month=m, day=d, ordinal=ordinal, null=~present, present=present)
         return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import math
+from decimal import Decimal
 
 from service.policy.errors import ApplicantInvalid
 from service.policy.model import FieldSpec
@@ -35,12 +37,30 @@ def _put(applicant: dict, path: str, value) -> bool:
     return True
 
 
+def _out_of_range(spec: FieldSpec, total) -> str | None:
+    """Why the sum of an addition cannot be the field's value, or None. Every number field
+    has a maximum, so an addition is refused here by name rather than deep in the parser."""
+    if isinstance(total, float) and not math.isfinite(total):
+        return "The sum is not a finite number."
+    if spec.max is not None and total > spec.max:
+        return f"Makes the value {_shown(total)}, above the maximum {spec.max}."
+    if spec.min is not None and total < spec.min:
+        return f"Makes the value {_shown(total)}, below the minimum {spec.min}."
+    return None
+
+
+def _shown(number) -> str:
+    text = repr(number)
+    return text if len(text) <= 24 else f"{Decimal(number):.6g}"
+
+
 def apply_changes(applicant: dict, set_values: dict, add_values: dict,
                   fields: dict[str, FieldSpec], prefix: str) -> dict:
     """A copy of the applicant with `set` values put and `add` values added, by dotted path.
 
     Raises ApplicantInvalid naming `prefix.set.<path>` or `prefix.add.<path>` for an
-    unknown field, an addition to a field that is not a number, or a value that is not one.
+    unknown field, an addition to a field that is not a number, a value that is not one,
+    or an addition whose sum falls outside the field's range (above its maximum).
     """
     changed = copy.deepcopy(applicant)
     errors: dict[str, list[str]] = {}
@@ -68,6 +88,10 @@ def apply_changes(applicant: dict, set_values: dict, add_values: dict,
             errors[where] = ["The application has no number here to add to."]
             continue
         total = current + amount
+        problem = _out_of_range(spec, total)
+        if problem:
+            errors[where] = [problem]
+            continue
         if isinstance(total, float) and total.is_integer() and spec.type == "integer":
             total = int(total)
         _put(changed, path, total)

@@ -18,7 +18,7 @@ def test_validate_the_shipped_policies():
 
 
 def test_validate_prints_every_problem_and_exits_non_zero(tmp_path):
-    bad = city_doc(fields={"m": {"type": "integer", "label": label("m")}}, criteria=[
+    bad = city_doc(fields={"m": {"type": "integer", "label": label("m"), "max": 9}}, criteria=[
         {"id": "a", "label": label("a"), "kind": "per_item", "input": "nope", "points": 1},
         {"id": "b", "label": label("b"), "kind": "per_item", "input": "gone", "points": 1}])
     root = write_dir(tmp_path / "p", [bad])

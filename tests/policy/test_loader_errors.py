@@ -10,7 +10,7 @@ from service.policy.errors import PolicyInvalid
 from service.policy.loader import load_policy_dir
 
 FILE = "cities/testcity/1.yaml"
-COUNT = {"m": {"type": "integer", "label": label("m"), "min": 0}}
+COUNT = {"m": {"type": "integer", "label": label("m"), "min": 0, "unit": "item"}}
 
 
 def problems_of(tmp_path, *docs, tier=None) -> list[tuple[str, str, str]]:
