@@ -18,6 +18,20 @@ def _policy_dir(args) -> str:
     return args.dir or os.environ.get("HUKOU_POLICY_DIR") or BUNDLED_POLICIES
 
 
+def _as_of(text: str | None) -> dt.date:
+    """--as-of as a strict YYYY-MM-DD within the service's date window (today if unset)."""
+    from .scoring.dates import OUTSIDE_WINDOW, in_window, iso_date
+
+    if not text:
+        return dt.date.today()
+    day = iso_date(text)
+    if day is None:
+        raise SystemExit(f"--as-of {text!r}: not a date in the form YYYY-MM-DD.")
+    if not in_window(day):
+        raise SystemExit(f"--as-of {text}: {OUTSIDE_WINDOW}")
+    return day
+
+
 def cmd_validate(args) -> int:
     from .policy.errors import PolicyInvalid
     from .policy.loader import load_policy_dir
@@ -154,7 +168,7 @@ def cmd_simulate(args) -> int:
     from .scoring.simulate import Simulation
 
     registry = _registry(args)
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    as_of = _as_of(args.as_of)
     current = registry.resolve(args.city, as_of, args.current_version)
     if args.candidate:
         text = Path(args.candidate).read_text(encoding="utf-8")
@@ -215,7 +229,7 @@ def cmd_generate(args) -> int:
     from .population import synthetic_applicant
 
     registry = _registry(args)
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    as_of = _as_of(args.as_of)
     policy = registry.resolve(args.city, as_of)
     rng = random.Random(args.seed)
     out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout

@@ -69,3 +69,13 @@ def test_keys_add_prints_a_secret_and_stores_only_its_hash(tmp_path):
     assert yaml.safe_load(stored)[0]["scopes"] == ["score", "batch"]
     assert KeyRing.from_file(str(path)).identify(secret).name == "bureau-a"
     assert cli("keys", "add", "x", "--scope", "root", "--file", str(path)).returncode == 2
+
+
+def test_an_as_of_outside_the_date_window_is_refused_in_words():
+    for command in (["population", "generate", "--city", "xian", "--n", "2"],
+                    ["simulate", "--city", "xian", "--population", "-",
+                     "--candidate-version", "2024.1"]):
+        for bad in ("9999-12-31", "1899-12-31", "2024-13-01", "20240101"):
+            out = cli(*command, "--as-of", bad, stdin="")
+            assert out.returncode != 0 and "--as-of" in out.stderr, (command, bad, out.stderr)
+            assert "Traceback" not in out.stderr
