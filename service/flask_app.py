@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 
 class ServiceRequest(Request):
@@ -12,12 +12,19 @@ class ServiceRequest(Request):
     A chunked body is read through werkzeug's stream bounded at `max_content_length`,
     which stops at the limit without saying whether more was sent: the JSON cut there
     would be answered as malformed (400). Here a body that filled the limit is checked
-    for one byte more, and that is a 413.
+    for one byte more, and that is a 413. A body the server cannot decode (gunicorn
+    raises its own errors for a bad chunk size or a chunk longer than it says) is a 400.
     """
 
     def get_data(self, cache: bool = True, as_text: bool = False,
                  parse_form_data: bool = False):
-        data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
+        try:
+            data = super().get_data(cache=cache, as_text=False,
+                                    parse_form_data=parse_form_data)
+        except HTTPException:
+            raise
+        except Exception:  # the server could not decode the framing (a bad chunk size)
+            raise BadRequest("The request body is not well framed.") from None
         limit = self.max_content_length
         if limit is not None and self.content_length is None and len(data) >= limit:
             source = self.environ.get("wsgi.input")

@@ -22,10 +22,22 @@ class StrictSchema(Schema):
         self.error_messages["unknown"] = f"Unknown key. Allowed keys: {allowed}."
 
 
-class Exact(fields.Field):
-    """A number read as an exact Decimal (from an int, a float's shortest repr, or a string)."""
+MAX_FIGURE = Decimal(10) ** 9  # no figure of a points scheme comes near a billion
+FIGURE_PLACES = 6  # nor needs more than 6 decimal places (1/12 is written as a fraction)
 
-    default_error_messages = {"invalid": "Not a number."}
+
+class Exact(fields.Field):
+    """A number read as an exact Decimal (from an int, a float's shortest repr, or a string).
+
+    A policy's figures are bounded: at most MAX_FIGURE in size and FIGURE_PLACES decimal
+    places, so that no draft can make the engine's exact arithmetic overflow its precision
+    (a `per` of 1e-320, say) or its totals grow past what the store can hold."""
+
+    default_error_messages = {
+        "invalid": "Not a number.",
+        "too_large": f"Must be between -{MAX_FIGURE} and {MAX_FIGURE}.",
+        "too_fine": f"At most {FIGURE_PLACES} decimal places.",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
@@ -36,6 +48,10 @@ class Exact(fields.Field):
             raise self.make_error("invalid") from exc
         if not number.is_finite():
             raise self.make_error("invalid")
+        if abs(number) > MAX_FIGURE:
+            raise self.make_error("too_large")
+        if number != number.quantize(Decimal(1).scaleb(-FIGURE_PLACES)):
+            raise self.make_error("too_fine")
         return number
 
     def _serialize(self, value, attr, obj, **kwargs):

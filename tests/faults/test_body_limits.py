@@ -79,3 +79,12 @@ def test_a_batch_may_be_larger_than_one_application(server):
     assert status == 200, answer[:500]
     assert send(server, "/v1/score/batch", {"Content-Length": str(33 * 1024 * 1024)},
                 b"[")[0] == 413
+
+
+@pytest.mark.parametrize("framing", [b"zz\r\nabc\r\n0\r\n\r\n", b"-1\r\nabc\r\n0\r\n\r\n",
+                                     b"3\r\nabcdef\r\n0\r\n\r\n"])
+def test_a_badly_framed_chunked_body_is_a_400(server, framing):
+    for path in ("/v1/score", "/v1/score/batch", "/v1/simulate"):
+        status, answer = send(server, path, {"Transfer-Encoding": "chunked"}, framing)
+        assert status == 400, (path, answer)
+        assert "application/problem+json" in answer

@@ -207,3 +207,23 @@ def test_a_draft_policy_without_a_maximum_is_refused_by_simulate(client):
     errors = resp.get_json()["errors"]
     assert set(errors) == {"candidate.policy.fields.awards.max",
                            "candidate.policy.fields.days_abroad.max"}
+
+
+@pytest.mark.parametrize("per,message", [(1e-320, "decimal places"), ("0.0000001", "decimal"),
+                                         (1e12, "between")])
+def test_a_draft_figure_too_fine_or_too_large_is_refused_not_a_500(client, per, message):
+    """A `per` of 1e-320 made the exact division overflow its precision (a 500)."""
+    doc = load_yaml((POLICIES / "cities" / "xian" / "2024.1.yaml").read_text())
+    doc["version"] = "draft"
+    residence = next(c for c in doc["criteria"] if c["id"] == "residence_years")
+    residence["per"] = per
+    resp = client.post("/v1/simulate", json={
+        "city": "xian", "as_of": AS_OF, "population": [{
+            "birth_date": "1990-05-01", "residence_permit_since": "2016-03-01",
+            "criminal_record": [], "local_knowledge_score": 86}],
+        "candidate": {"policy": yaml.safe_dump(doc, allow_unicode=True)}},
+        headers=bearer("admin"))
+    assert resp.status_code == 422, resp.get_json()
+    errors = resp.get_json()["errors"]
+    key = next(k for k in errors if k.endswith(".per"))
+    assert message in " ".join(errors[key])
