@@ -20,7 +20,7 @@ def _policy_dir(args) -> str:
 
 def _as_of(text: str | None) -> dt.date:
     """--as-of as a strict YYYY-MM-DD within the service's date window (today if unset)."""
-    from .scoring.dates import OUTSIDE_WINDOW, in_window, iso_date
+    from .rules.dates import OUTSIDE_WINDOW, in_window, iso_date
 
     if not text:
         return dt.date.today()

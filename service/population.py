@@ -10,10 +10,10 @@ import json
 import random
 from collections.abc import Iterable, Iterator
 
-from service.policy.applicant_fast import CSV_INTEGER, CSV_NUMBER, FAIL, csv_boolean
 from service.policy.errors import ApplicantInvalid
 from service.policy.model import FieldSpec
 from service.policy.paths import nest
+from service.rules.cells import CSV_INTEGER, CSV_NUMBER, FAIL, csv_boolean
 
 # A cell is read as strictly as the same value in JSON (see CSV_INTEGER in
 # applicant_fast); dates are checked by the applicant parser ('YYYY-MM-DD' within the

@@ -6,7 +6,7 @@ import datetime as dt
 
 from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
-from service.scoring.dates import OUTSIDE_WINDOW, in_window, iso_date
+from service.rules.dates import OUTSIDE_WINDOW, in_window, iso_date
 
 
 class WindowDate(fields.Date):

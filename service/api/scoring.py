@@ -10,7 +10,7 @@ from flask import Response, current_app, g, request
 from flask_smorest import Blueprint
 
 from service.monitoring import metrics as prom
-from service.scoring.dates import in_window, iso_date
+from service.rules.dates import in_window, iso_date
 from service.scoring.engine import score
 
 from .auth import current_principal, require

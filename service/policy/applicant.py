@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from service.scoring.dates import OUTSIDE_WINDOW, completed_months, in_window, iso_date, shift_years
+from service.rules.dates import OUTSIDE_WINDOW, completed_months, in_window, iso_date, shift_years
 
 from .applicant_fast import compile_reader, default_of
 from .errors import ApplicantInvalid

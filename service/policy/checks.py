@@ -5,8 +5,8 @@ Each check returns (field path, message) pairs; the loader adds the file name.
 
 from __future__ import annotations
 
-from service.scoring.kinds import KINDS
-from service.scoring.kinds.lookup import key_of
+from service.rules.criteria import KINDS
+from service.rules.criteria.lookup import key_of
 
 NUMERIC = ("integer", "number")
 FACT_TYPES = {"age": "integer", "years_since": "integer", "months_since": "integer",

@@ -153,7 +153,7 @@ def _field_specs(loaded: dict, tier: dict) -> dict[str, FieldSpec]:
 
 def _reads(loaded: dict) -> tuple[str, ...]:
     """The declared fields the policy reads, directly or through its facts."""
-    from service.scoring.kinds import KINDS
+    from service.rules.criteria import KINDS
 
     facts = loaded["facts"]
     names: list[str] = [n for c in loaded["criteria"] for n in KINDS[c["kind"]].reads(c)]

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from service.scoring.dates import EARLIEST, LATEST
-from service.scoring.kinds import KINDS
-
-from .schema_fields import ByKind, Exact, IsoDate, NonNegative, StrictSchema, bilingual
+from service.rules.criteria import KINDS
+from service.rules.dates import EARLIEST, LATEST
+from service.rules.fields import ByKind, Exact, IsoDate, NonNegative, StrictSchema, bilingual
 
 FIELD_TYPES = ("date", "integer", "number", "boolean", "enum", "records")
 UNITS = ("year", "month", "day", "point", "item", "cny", "ratio")

@@ -13,10 +13,10 @@ import datetime as dt
 import itertools
 
 from service.policy.model import Policy
+from service.rules.criteria import KINDS
+from service.rules.dates import completed_months, shift_years
 
-from .dates import completed_months, shift_years
 from .engine import probe
-from .kinds import KINDS
 from .result import plain
 
 WORKING_AGE = 16

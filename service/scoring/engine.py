@@ -14,13 +14,13 @@ from fractions import Fraction
 from operator import itemgetter
 
 from service.policy.model import Policy
+from service.rules.criteria import KINDS
+from service.rules.dates import reference_date
 
 from .context import CompileContext
-from .dates import reference_date
 from .decision import DecisionKey
 from .facts import compile_facts
 from .gates import compile_gate
-from .kinds import KINDS
 from .points import common_denominator
 from .result import Scale, ScoreResult
 

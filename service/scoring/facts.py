@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from service.scoring.kinds.lookup import first_match, key_of
-
-from .dates import completed_months, shift_years
+from service.rules.criteria.lookup import first_match, key_of
+from service.rules.dates import completed_months, shift_years
 
 
 def _number(value: Decimal):

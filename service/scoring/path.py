@@ -7,8 +7,8 @@ import datetime as dt
 from calendar import monthrange
 
 from service.policy.model import Policy
+from service.rules.dates import completed_months, completed_years, reference_date, shift_years
 
-from .dates import completed_months, completed_years, reference_date, shift_years
 from .engine import probe
 
 MAX_HORIZON_YEARS = 30

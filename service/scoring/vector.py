@@ -16,12 +16,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from service.policy.applicant_fast import CSV_INTEGER, CSV_NUMBER, FAIL, csv_boolean
 from service.policy.model import Policy
-
-from .dates import EARLIEST, LATEST, iso_date
-from .kinds import KINDS
-from .kinds.lookup import first_match, key_of
+from service.rules.cells import CSV_INTEGER, CSV_NUMBER, FAIL, csv_boolean
+from service.rules.criteria import KINDS
+from service.rules.criteria.lookup import first_match, key_of
+from service.rules.dates import EARLIEST, LATEST, iso_date
 
 FIRST_DAY = int(np.datetime64(EARLIEST, "D").astype(int))  # the date window, as days
 LAST_DAY = int(np.datetime64(LATEST, "D").astype(int))

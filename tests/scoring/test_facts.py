@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from support import build_policy, label, score_values
 
-from service.scoring.dates import completed_months, completed_years, reference_date
+from service.rules.dates import completed_months, completed_years, reference_date
 
 D = dt.date
 

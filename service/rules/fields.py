@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from service.scoring.dates import OUTSIDE_WINDOW, in_window, iso_date
+from .dates import OUTSIDE_WINDOW, in_window, iso_date
 
 
 class StrictSchema(Schema):

@@ -6,8 +6,7 @@ from fractions import Fraction
 
 from marshmallow import ValidationError, fields, validates_schema
 
-from service.policy.schema_fields import Exact, InputCriterion, StrictSchema
-
+from ..fields import Exact, InputCriterion, StrictSchema
 from .text import num, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from service.policy.schema_fields import Exact, InputCriterion
-
+from ..fields import Exact, InputCriterion
 from .text import num, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).

@@ -7,8 +7,7 @@ from fractions import Fraction
 
 from marshmallow import ValidationError, fields, validates_schema
 
-from service.policy.schema_fields import Exact, InputCriterion, NonNegative
-
+from ..fields import Exact, InputCriterion, NonNegative
 from .text import num, points_en, unit_en, unit_zh, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields
 
-from service.policy.schema_fields import ByKind, CriterionBase
-
+from ..fields import ByKind, CriterionBase
 from .text import with_cap
 
 NAME = "best_of"

@@ -7,8 +7,7 @@ from operator import itemgetter
 
 from marshmallow import ValidationError, fields, validates_schema
 
-from service.policy.schema_fields import CriterionBase, Exact, StrictSchema
-
+from ..fields import CriterionBase, Exact, StrictSchema
 from .text import num, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).
