@@ -101,8 +101,8 @@ def cmd_score(args) -> int:
 
     from .api.schemas import ScoreRequest
     from .policy.errors import ApplicantInvalid, PolicyNotFound
+    from .scoring.application import score_application
     from .scoring.decision import DecisionKey
-    from .scoring.engine import score
 
     registry = _registry(args)
     schema = ScoreRequest()
@@ -111,9 +111,8 @@ def cmd_score(args) -> int:
     for index, item in enumerate(_read_items(args.file)):
         try:
             body = schema.load(item)
-            policy = registry.resolve(body["city"], body["as_of"], body["policy_version"])
-            values = policy.applicant_schema.parse(body["applicant"], body["as_of"])
-            out = score(policy, values, body["as_of"], key).to_dict()
+            out = score_application(registry, body["city"], body["as_of"], body["applicant"],
+                                    key, version=body["policy_version"]).result.to_dict()
         except ValidationError as exc:
             out, failed = {"index": index, "errors": exc.messages}, failed + 1
         except ApplicantInvalid as exc:

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from service.monitoring import metrics as prom
 from service.rules.dates import in_window, iso_date
-from service.scoring.engine import score
+from service.scoring.application import score_application
 
 from .auth import current_principal, require
 from .context import request_policies
@@ -29,18 +29,11 @@ _request_schema = ScoreRequest()
 
 def score_request(body: dict, registry):
     """A loaded ScoreRequest -> (policy, ScoreResult); raises the domain's errors."""
-    as_of = body["as_of"]
-    policy = registry.resolve(body["city"], as_of, body.get("policy_version"))
-    values = policy.applicant_schema.parse(body["applicant"], as_of)
-    result = score(policy, values, as_of, current_app.extensions["decision_key"])
+    policy, _, result = score_application(
+        registry, body["city"], body["as_of"], body["applicant"],
+        current_app.extensions["decision_key"], version=body.get("policy_version"))
     prom.observe_score(policy.city, policy.version, float(result.total), result.passes,
                        result.eligible)
-    if body.get("policy_version") and not policy.in_force(as_of):
-        result.notes.append({
-            "code": "version_not_in_force",
-            "zh": f"指定的版本{policy.version}在{as_of.isoformat()}并不施行。",
-            "en": f"The pinned version {policy.version} is not in force on {as_of.isoformat()}.",
-        })
     return policy, result
 
 

@@ -6,8 +6,8 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from service.policy.errors import ApplicantInvalid, PolicyNotFound
+from service.scoring.application import score_application
 from service.scoring.changes import smallest_changes
-from service.scoring.engine import score
 from service.scoring.path import earliest_pass_date
 from service.scoring.whatif import apply_changes, delta
 
@@ -35,8 +35,9 @@ def _scenario(index: int, scenario: dict, body: dict, registry):
         raise ApplicantInvalid({where: [str(exc)]}) from None
     applicant = apply_changes(body["applicant"], scenario["set"], scenario["add"],
                               policy.fields, where)
-    values = policy.applicant_schema.parse(applicant, as_of, prefix=f"{where}.applicant")
-    return score(policy, values, as_of, current_app.extensions["decision_key"])
+    return score_application(registry, city, as_of, applicant,
+                             current_app.extensions["decision_key"], version=version,
+                             prefix=f"{where}.applicant").result
 
 
 def _quota_notes(policy, result) -> list[dict]:
@@ -59,9 +60,9 @@ def what_if():
     registry = request_policies()
     body = load_body(_schema, json_body(), "WhatIfRequest")
     as_of = body["as_of"]
-    policy = registry.resolve(body["city"], as_of, body["policy_version"])
-    values = policy.applicant_schema.parse(body["applicant"], as_of)
-    baseline = score(policy, values, as_of, current_app.extensions["decision_key"])
+    policy, values, baseline = score_application(
+        registry, body["city"], as_of, body["applicant"], current_app.extensions["decision_key"],
+        version=body["policy_version"])
     results, errors = [], {}
     for index, scenario in enumerate(body["scenarios"]):
         try:

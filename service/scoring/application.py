@@ -1,0 +1,46 @@
+"""One application scored: the one entry point every caller uses.
+
+The API (`POST /v1/score`, each batch item, what-if's baseline and scenarios, hence the
+calculator) and `hukou-points score` all call `score_application`, so an answer is the
+same wherever it is computed, notes included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from service.policy.model import Policy
+
+from .decision import DecisionKey
+from .engine import score
+from .result import ScoreResult
+
+
+class Scored(NamedTuple):
+    policy: Policy
+    values: dict  # the applicant as parsed (what the engine read, before derived facts)
+    result: ScoreResult
+
+
+def score_application(policies, city: str, as_of: dt.date, applicant: dict,
+                      key: DecisionKey, *, version: str | None = None,
+                      prefix: str = "applicant") -> Scored:
+    """Resolve the policy (`version` pinned, else the one in force on `as_of`), parse the
+    applicant (errors keyed under `prefix`), score, and add the notes the answer needs.
+
+    `policies` is what resolves a city (a registry, or the one view a request holds).
+    Raises PolicyNotFound or ApplicantInvalid, which callers turn into their answers."""
+    policy = policies.resolve(city, as_of, version)
+    values = policy.applicant_schema.parse(applicant, as_of, prefix=prefix)
+    result = score(policy, values, as_of, key)
+    if version is not None and not policy.in_force(as_of):
+        result.notes.append(version_not_in_force(policy, as_of))
+    return Scored(policy, values, result)
+
+
+def version_not_in_force(policy: Policy, as_of: dt.date) -> dict:
+    day = as_of.isoformat()
+    return {"code": "version_not_in_force",
+            "zh": f"指定的版本{policy.version}在{day}并不施行。",
+            "en": f"The pinned version {policy.version} is not in force on {day}."}
