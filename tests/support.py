@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from service.policy.applicant import parser_of
 from service.policy.loader import load_policy_dir
 from service.scoring.decision import DecisionKey
 from service.scoring.engine import score
@@ -83,7 +84,7 @@ def build_policy(tmp_path: Path, **overrides):
 
 def score_values(policy, applicant: dict, as_of: dt.date = dt.date(2024, 6, 30)):
     """Parse and score, as the API does."""
-    return score(policy, policy.applicant_schema.parse(applicant, as_of), as_of, TEST_KEY)
+    return score(policy, parser_of(policy).parse(applicant, as_of), as_of, TEST_KEY)
 
 
 def cli(*args, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask_smorest import Blueprint
 
+from service.policy.applicant import parser_of
 from service.policy.diff import diff_policies
 
 from .context import request_policies
@@ -22,7 +23,7 @@ def _published(registry, policy) -> bool:
 
 def form_of(policy) -> list[dict]:
     """The inputs the policy reads, in declaration order: what a calculator must ask."""
-    required = set(policy.applicant_schema.required)
+    required = set(parser_of(policy).required)
     out = []
     for path in policy.reads:
         spec = policy.fields[path]
@@ -71,7 +72,7 @@ def get_policy(query, city):
     registry = request_policies()
     policy = registry.resolve(city, query["as_of"] or dt.date.today(), query["version"])
     return json_response({"policy": policy.ref, "published": _published(registry, policy),
-                          "required": policy.applicant_schema.required,
+                          "required": parser_of(policy).required,
                           "form": form_of(policy), "document": policy.document})
 
 

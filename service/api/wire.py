@@ -8,6 +8,8 @@ reference: a test holds the two equal.
 
 from __future__ import annotations
 
+import weakref
+
 import orjson
 
 from service.scoring.result import ScoreResult, plain
@@ -83,12 +85,16 @@ class WireCache:
         return orjson.Fragment(b"[" + b",".join(parts) + b"]")
 
 
+# One cache per loaded policy, forgotten with it (a reload drops the old set).
+_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def wire(result: ScoreResult) -> dict:
     """The same answer as `result.to_dict()`, with the repeating parts pre-encoded."""
     policy = result.policy_obj
-    cache = policy.extras.get("wire")
+    cache = _CACHES.get(policy)
     if cache is None:
-        cache = policy.extras["wire"] = WireCache(policy.compiled)
+        cache = _CACHES[policy] = WireCache(result.compiled)
     return {
         "decision_id": result.decision_id,
         "policy": result.policy,

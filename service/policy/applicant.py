@@ -11,6 +11,7 @@ load.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
@@ -212,3 +213,15 @@ class ApplicantParser:
                         f"Is more than the {limit} months since the applicant turned "
                         f"{WORKING_AGE}.")
         return errors
+
+
+_PARSERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def parser_of(policy: Policy) -> ApplicantParser:
+    """The parser of `policy`'s applications, made once per loaded policy (and forgotten
+    with it, when a reload drops the old set)."""
+    found = _PARSERS.get(policy)
+    if found is None:
+        found = _PARSERS[policy] = ApplicantParser(policy)
+    return found

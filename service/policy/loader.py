@@ -16,6 +16,7 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
+from .applicant import parser_of
 from .checks import NUMERIC, check_policy, effective_max
 from .errors import PolicyInvalid, Problem
 from .model import FieldSpec, Policy
@@ -219,12 +220,7 @@ def build_city(raw: dict, rel: str, tiers: dict, problems: list[Problem],
         file=rel, document=document, fields=_field_specs(loaded, tier), reads=_reads(loaded),
         spec=loaded,
     )
-    from service.scoring.engine import compile_policy
-
-    from .applicant import ApplicantParser
-
-    policy.compiled = compile_policy(policy, loaded)
-    policy.applicant_schema = ApplicantParser(policy)
+    parser_of(policy)  # built now, so that a loaded policy's first request pays nothing
     return policy
 
 

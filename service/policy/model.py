@@ -31,13 +31,15 @@ class FieldSpec:
     max_from: str | None = None       # "field": its own `max`; "tier": its tier's input limit
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Policy:
-    """A tier file merged with a city file, validated, hashed and compiled.
+    """A tier file merged with a city file, validated and hashed; never changed once made.
 
     `document` is the resolved policy as written (what the hash covers and what
     `GET /v1/policies/{city}` shows); `spec` is the same after validation, with
-    defaults filled in; `compiled` is the engine's evaluator.
+    defaults filled in. The engine compiles its own evaluator from `spec`
+    (service/scoring/engine.py `compiled_of`); the policy holds nothing of the engine's
+    or the API's. Compared and hashed by identity: one object per loaded file.
     """
 
     city: str
@@ -50,10 +52,7 @@ class Policy:
     document: dict
     fields: dict[str, FieldSpec]
     reads: tuple[str, ...]
-    compiled: Any = None
-    applicant_schema: Any = None
     spec: dict = field(default_factory=dict)  # the validated structure, defaults filled in
-    extras: dict = field(default_factory=dict)
 
     @cached_property
     def ref(self) -> dict:

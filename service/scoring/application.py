@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from service.policy.applicant import parser_of
 from service.policy.model import Policy
 
 from .decision import DecisionKey
@@ -32,7 +33,7 @@ def score_application(policies, city: str, as_of: dt.date, applicant: dict,
     `policies` is what resolves a city (a registry, or the one view a request holds).
     Raises PolicyNotFound or ApplicantInvalid, which callers turn into their answers."""
     policy = policies.resolve(city, as_of, version)
-    values = policy.applicant_schema.parse(applicant, as_of, prefix=prefix)
+    values = parser_of(policy).parse(applicant, as_of, prefix=prefix)
     result = score(policy, values, as_of, key)
     if version is not None and not policy.in_force(as_of):
         result.notes.append(version_not_in_force(policy, as_of))

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import weakref
 
 from service.policy.model import Policy
 from service.rules.criteria import KINDS
 from service.rules.dates import completed_months, shift_years
 
-from .engine import probe
+from .engine import compiled_of, probe
 from .result import plain
 
 WORKING_AGE = 16
@@ -42,10 +43,13 @@ def _bounds(policy: Policy, values: dict, path: str, as_of: dt.date) -> tuple:
     return int(low), int(high)
 
 
+_ISOLATED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per loaded policy
+
+
 def _isolated(policy: Policy) -> dict[str, int]:
     """Fields read by exactly one criterion (not in a group) and by no gate or fact:
     changing one moves that criterion's points and nothing else. field -> criterion index."""
-    found = policy.extras.get("isolated")
+    found = _ISOLATED.get(policy)
     if found is not None:
         return found
     readers: dict[str, set] = {}
@@ -64,7 +68,7 @@ def _isolated(policy: Policy) -> dict[str, int]:
             readers.setdefault(name, set()).add("fact")
     found = {name: next(iter(r)) for name, r in readers.items()
              if name in policy.fields and len(r) == 1 and isinstance(next(iter(r)), int)}
-    policy.extras["isolated"] = found
+    _ISOLATED[policy] = found
     return found
 
 
@@ -79,8 +83,8 @@ class Prober:
         self.full = result.values  # the baseline with its derived facts
         self.ticks, self.total_ticks = result.ticks, result.total_ticks
         self.eligible, self.threshold = result.eligible, result.threshold
-        self.criteria = policy.compiled.criteria
-        self.scale = policy.compiled.scale
+        self.criteria = compiled_of(policy).criteria
+        self.scale = compiled_of(policy).scale
 
     def __call__(self, changes: dict) -> tuple[bool, object]:
         index = self.isolated.get(next(iter(changes))) if len(changes) == 1 else None
@@ -150,7 +154,7 @@ def _search_categories(policy, values, paths: list[str], prober, index: int):
     """The passing combination of these categorical inputs that gives the criterion the
     fewest points, or None. Only combinations that raise the criterion's own points are
     tried on the whole engine, lowest first, so the search usually stops early."""
-    criterion = policy.compiled.criteria[index]
+    criterion = compiled_of(policy).criteria[index]
     current = prober.ticks[index]
     raising = []
     for combo in itertools.product(*(_choices(policy.fields[p]) for p in paths)):

@@ -8,6 +8,7 @@ total is exact and is rounded once, as the policy says.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -134,8 +135,20 @@ def _threshold_rule(threshold: dict):
 SIMPLE = ("integer", "enum", "boolean")
 
 
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def compiled_of(policy: Policy) -> CompiledPolicy:
+    """The engine's evaluator of `policy`, compiled once per loaded policy (and forgotten
+    with it, when a reload drops the old set)."""
+    found = _COMPILED.get(policy)
+    if found is None:
+        found = _COMPILED[policy] = compile_policy(policy, policy.spec)
+    return found
+
+
 def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
-    """Closures for one validated policy; done once, when the policy is loaded."""
+    """Closures for one validated policy (`loaded`: its validated spec)."""
     amounts = [a for c in loaded["criteria"] for a in KINDS[c["kind"]].amounts(c)]
     amounts += [c["cap"] for c in loaded["criteria"] if c["cap"] is not None]
     amounts += [g["cap"] for g in loaded["groups"]]
@@ -167,7 +180,7 @@ def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
 
 def threshold_on(policy: Policy, as_of: dt.date) -> tuple[Decimal, bool, int | None]:
     """(threshold, estimated, round year) for an application dated as_of."""
-    return policy.compiled.threshold_for(as_of)[:3]
+    return compiled_of(policy).threshold_for(as_of)[:3]
 
 
 def _number_text(value) -> str:
@@ -191,7 +204,7 @@ def decision_material(policy: Policy, values: dict, as_of: dt.date) -> str:
     """What a decision id digests: the policy hash, the date and the canonical values the
     policy reads. Integers, enum values and booleans are written as Python's repr of their
     tuple; dates as ISO dates, numbers without trailing zeros, records as [date, kind]."""
-    compiled = policy.compiled
+    compiled = compiled_of(policy)
     parts = [policy.sha256, as_of.isoformat(), repr(compiled.simple_reads(values))]
     for name, encode in compiled.other_reads:
         value = values[name]
@@ -234,7 +247,7 @@ def tally(policy: Policy, values: dict, as_of: dt.date) -> tuple:
     """(eligible, passes, total, ticks per criterion) without building a result: for
     searches and simulations over many applications. The same steps as `score`, which
     stays the one that answers callers (a test holds them equal)."""
-    compiled: CompiledPolicy = policy.compiled
+    compiled: CompiledPolicy = compiled_of(policy)
     values = dict(values)
     dates = compiled.dates_on(as_of)
     for name, derive in compiled.facts:
@@ -250,7 +263,7 @@ def tally(policy: Policy, values: dict, as_of: dt.date) -> tuple:
 def probe(policy: Policy, values: dict, as_of: dt.date) -> tuple[bool, Decimal, Decimal]:
     """(passes, total, threshold), by `tally`."""
     _, passes, total, _ = tally(policy, values, as_of)
-    return passes, total, policy.compiled.threshold_for(as_of)[0]
+    return passes, total, compiled_of(policy).threshold_for(as_of)[0]
 
 
 def score(policy: Policy, values: dict, as_of: dt.date,
@@ -258,7 +271,7 @@ def score(policy: Policy, values: dict, as_of: dt.date,
     """Score one application whose values the policy's applicant parser produced. With the
     deployment's `key` the result carries its decision id; without (a step inside a
     search, never shown to a caller) the id is None."""
-    compiled: CompiledPolicy = policy.compiled
+    compiled: CompiledPolicy = compiled_of(policy)
     values = dict(values)
     dates = compiled.dates_on(as_of)
     for name, derive in compiled.facts:
@@ -271,9 +284,9 @@ def score(policy: Policy, values: dict, as_of: dt.date,
     total_ticks = sum(ticks)
     total = compiled.scale.points(total_ticks)
     threshold, estimated, round_year, notes = compiled.threshold_for(as_of)
+    decision = None if key is None else decision_id(policy, values, as_of, key)
     return ScoreResult(
-        policy, values, as_of, None if key is None else decision_id(policy, values, as_of, key),
-        round_year, eligible,
+        policy, compiled, values, as_of, decision, round_year, eligible,
         passed, ticks, total_ticks, total, threshold, estimated,
         eligible and total >= threshold,
         [e for e, least in compiled.entitlements if eligible and total >= least],

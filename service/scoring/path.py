@@ -9,7 +9,7 @@ from calendar import monthrange
 from service.policy.model import Policy
 from service.rules.dates import completed_months, completed_years, reference_date, shift_years
 
-from .engine import probe
+from .engine import compiled_of, probe
 
 MAX_HORIZON_YEARS = 30
 
@@ -27,7 +27,7 @@ def month_anniversary(start: dt.date, months: int) -> dt.date:
 def _reference(policy: Policy, name: str, day: dt.date) -> dt.date:
     if name == "as_of":
         return day
-    rules = dict(policy.compiled.reference_dates)
+    rules = dict(compiled_of(policy).reference_dates)
     return reference_date(day, rules[name])
 
 

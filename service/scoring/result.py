@@ -76,13 +76,16 @@ class GateResult:
 class ScoreResult:
     """One application's score: eligibility, total, threshold, breakdown, decision id."""
 
-    __slots__ = ("policy_obj", "values", "as_of_date", "decision_id", "round", "eligible",
-                 "passed", "ticks", "total_ticks", "total", "threshold", "threshold_estimated",
-                 "passes", "entitlements", "notes", "_breakdown", "_gates")
+    __slots__ = ("policy_obj", "compiled", "values", "as_of_date", "decision_id", "round",
+                 "eligible", "passed", "ticks", "total_ticks", "total", "threshold",
+                 "threshold_estimated", "passes", "entitlements", "notes", "_breakdown",
+                 "_gates")
 
-    def __init__(self, policy, values, as_of, decision_id, round_year, eligible, passed, ticks,
-                 total_ticks, total, threshold, estimated, passes, entitlements, notes):
-        self.policy_obj, self.values, self.as_of_date = policy, values, as_of
+    def __init__(self, policy, compiled, values, as_of, decision_id, round_year, eligible,
+                 passed, ticks, total_ticks, total, threshold, estimated, passes, entitlements,
+                 notes):
+        self.policy_obj, self.compiled, self.values, self.as_of_date = \
+            policy, compiled, values, as_of
         self.decision_id, self.round, self.eligible, self.passed = decision_id, round_year, \
             eligible, passed
         self.ticks, self.total_ticks, self.total = ticks, total_ticks, total
@@ -100,11 +103,11 @@ class ScoreResult:
 
     @property
     def scale(self) -> Scale:
-        return self.policy_obj.compiled.scale
+        return self.compiled.scale
 
     @property
     def threshold_kind(self) -> str:
-        return self.policy_obj.compiled.threshold["kind"]
+        return self.compiled.threshold["kind"]
 
     @property
     def margin(self) -> Decimal:
@@ -118,14 +121,14 @@ class ScoreResult:
     def gates(self) -> list[GateResult]:
         if self._gates is None:
             self._gates = [GateResult(g[0], passed, g[2], g[3])
-                           for g, passed in zip(self.policy_obj.compiled.gates, self.passed)]
+                           for g, passed in zip(self.compiled.gates, self.passed)]
         return self._gates
 
     @property
     def breakdown(self) -> list[CriterionScore]:
         if self._breakdown is None:
             values, scale, out = self.values, self.scale, []
-            for c, ticks in zip(self.policy_obj.compiled.criteria, self.ticks):
+            for c, ticks in zip(self.compiled.criteria, self.ticks):
                 out.append(CriterionScore(c.id, c.shown(values), ticks,
                                           c.can_cap and ticks != c.raw(values), c.label,
                                           c.applied(values), c.group, scale))
@@ -163,7 +166,7 @@ class ScoreResult:
 
     def _breakdown_dicts(self) -> list[dict]:
         values, shown, out = self.values, self.scale.shown, []
-        for c, ticks in zip(self.policy_obj.compiled.criteria, self.ticks):
+        for c, ticks in zip(self.compiled.criteria, self.ticks):
             points, exact = shown(ticks)
             rule = c.applied(values)
             out.append({"criterion": c.id, "input": plain(c.shown(values)), "points": points,

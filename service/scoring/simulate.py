@@ -11,10 +11,11 @@ import datetime as dt
 import heapq
 from dataclasses import dataclass, field
 
+from service.policy.applicant import parser_of
 from service.policy.errors import ApplicantInvalid
 from service.policy.model import Policy
 
-from .engine import tally
+from .engine import compiled_of, tally
 
 BIN_WIDTH = 5
 BIN_LOW, BIN_HIGH = -200, 400
@@ -87,14 +88,14 @@ class Side:
                     heapq.heapreplace(self.best, total)
 
     def __post_init__(self):
-        self.sums = [0] * len(self.policy.compiled.criteria)
+        self.sums = [0] * len(compiled_of(self.policy).criteria)
 
     def _means(self) -> dict:
         if not self.scored:
             return {}
-        denominator = self.policy.compiled.scale.denominator * self.scored
+        denominator = compiled_of(self.policy).scale.denominator * self.scored
         return {c.id: float(s / denominator) if isinstance(s, int) else float(s) / denominator
-                for c, s in zip(self.policy.compiled.criteria, self.sums)}
+                for c, s in zip(compiled_of(self.policy).criteria, self.sums)}
 
     def report(self) -> dict:
         out = {
@@ -161,7 +162,7 @@ class Simulation:
             policy = side.policy
             try:
                 if values is None or not self.same_fields:
-                    values = policy.applicant_schema.parse(applicant, self.as_of)
+                    values = parser_of(policy).parse(applicant, self.as_of)
             except ApplicantInvalid as exc:
                 self.error(row, {"policy": policy.version, "errors": exc.errors})
                 return

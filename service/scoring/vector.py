@@ -22,6 +22,8 @@ from service.rules.criteria import KINDS
 from service.rules.criteria.lookup import first_match, key_of
 from service.rules.dates import EARLIEST, LATEST, iso_date
 
+from .engine import compiled_of
+
 FIRST_DAY = int(np.datetime64(EARLIEST, "D").astype(int))  # the date window, as days
 LAST_DAY = int(np.datetime64(LATEST, "D").astype(int))
 MAX_DIGITS = 18  # an integer cell with more digits (past int64) is left to the scalar path
@@ -234,8 +236,8 @@ class VectorPolicy:
 
     def __init__(self, policy: Policy):
         self.policy = policy
-        self.compiled = policy.compiled
-        self.denominator = policy.compiled.scale.denominator
+        self.compiled = compiled_of(policy)
+        self.denominator = self.compiled.scale.denominator
         spec = policy.spec
         for c in spec["criteria"]:
             self._check(c)

@@ -102,7 +102,7 @@ def apply_changes(applicant: dict, set_values: dict, add_values: dict,
 
 def _points(result: ScoreResult) -> dict[str, float]:
     shown = result.scale.shown
-    return {c.id: shown(t)[0] for c, t in zip(result.policy_obj.compiled.criteria, result.ticks)}
+    return {c.id: shown(t)[0] for c, t in zip(result.compiled.criteria, result.ticks)}
 
 
 def delta(base: ScoreResult, other: ScoreResult) -> dict:

@@ -7,6 +7,8 @@ import json
 from conftest import bearer
 from test_score_status import assert_problem, body
 
+from service.policy.applicant import parser_of
+
 
 def test_json_array_in_order_with_a_bad_item_answering_for_itself(client):
     items = [body(), body(city="atlantis"), body(applicant={"criminal_record": []}), body()]
@@ -85,7 +87,7 @@ def test_wire_encoding_equals_the_reference_dict(app):
     for city, as_of, applicant in cases:
         day = dt.date.fromisoformat(as_of)
         policy = registry.resolve(city, day)
-        result = score(policy, policy.applicant_schema.parse(applicant, day), day,
+        result = score(policy, parser_of(policy).parse(applicant, day), day,
                        app.extensions["decision_key"])
         for _ in range(2):  # the second time from the caches
             assert orjson.loads(orjson.dumps(wire(result))) == result.to_dict()

@@ -52,7 +52,7 @@ def test_an_unexpected_error_logs_its_class_and_frames_never_its_message(keys_fi
     and a list of frames, for the single score and for a batch item alike."""
     from conftest import make_app
 
-    import service.api.scoring as scoring
+    import service.scoring.application as scoring
 
     def broken(policy, values, as_of, key=None):
         raise ValueError(f"cannot score {values.get('birth_date')} for Zhang Wei")

@@ -14,6 +14,7 @@ import pytest
 from conftest import bearer
 from support import TIER, city_doc, label, score_values, write_dir
 
+from service.policy.applicant import parser_of
 from service.policy.loader import load_policy_dir
 from service.scoring.changes import smallest_changes
 
@@ -95,7 +96,7 @@ def test_the_path_never_proposes_more_than_the_maximum(tmp_path):
         root = write_dir(tmp_path / str(threshold), [doc], tier)
         policy = load_policy_dir(root).cities["testcity"][0]
         assert policy.fields["n"].max == 1000
-        values = policy.applicant_schema.parse({"n": 0}, as_of)
+        values = parser_of(policy).parse({"n": 0}, as_of)
         [entry] = smallest_changes(policy, values, as_of, score_values(policy, {"n": 0}))
         assert entry["needed"] == needed
 

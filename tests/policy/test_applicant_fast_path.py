@@ -13,6 +13,7 @@ from conftest import POLICIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.policy.applicant import parser_of
 from service.policy.loader import load_policy_dir
 
 SHIPPED = load_policy_dir(POLICIES)
@@ -67,7 +68,7 @@ def applicants(draw, policy):
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_fast_path_agrees_with_marshmallow(policy, data):
-    parser = policy.applicant_schema
+    parser = parser_of(policy)
     applicant = data.draw(applicants(policy))
     fast = parser.fast(applicant)
     reference, errors = parser.load(applicant)

@@ -15,6 +15,7 @@ import yaml
 from conftest import POLICIES, bearer
 from support import TIER, city_doc, label, write_dir
 
+from service.policy.applicant import parser_of
 from service.policy.errors import ApplicantInvalid, PolicyInvalid
 from service.policy.loader import load_policy_dir
 from service.policy.yaml_io import load_yaml
@@ -128,7 +129,7 @@ def tianjin_policy():
     ("local_knowledge_score", 100.01, False),
 ])
 def test_both_parsers_agree_at_the_maximum(path, value, accepted):
-    parser = tianjin_policy().applicant_schema
+    parser = parser_of(tianjin_policy())
     applicant = {**TIANJIN, path: value}
     fast = parser.fast(applicant)
     reference, errors = parser.load(applicant)
@@ -142,7 +143,7 @@ def test_both_parsers_agree_at_the_maximum(path, value, accepted):
 
 
 def test_parse_names_the_field_and_says_the_maximum():
-    parser = tianjin_policy().applicant_schema
+    parser = parser_of(tianjin_policy())
     with pytest.raises(ApplicantInvalid) as caught:
         parser.parse({**TIANJIN, "invention_patents": 2**63 - 1}, dt.date(2024, 6, 30))
     assert caught.value.errors == {"applicant.invention_patents": [

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from conftest import POLICIES
 
+from service.policy.applicant import parser_of
 from service.policy.loader import load_policy_dir
 from service.scoring.changes import smallest_changes
 from service.scoring.engine import score
@@ -27,7 +28,7 @@ def xian(since, score_=90, record=(), as_of=TODAY):
     p = policy("xian", as_of)
     applicant = {"birth_date": "1990-05-01", "residence_permit_since": since,
                  "criminal_record": list(record), "local_knowledge_score": score_}
-    return p, p.applicant_schema.parse(applicant, as_of), as_of
+    return p, parser_of(p).parse(applicant, as_of), as_of
 
 
 def test_passes_already_today():
@@ -57,7 +58,7 @@ def test_never_because_of_a_gate():
                  "housing": {"owned_months": 0, "rented_months": 48},
                  "education": {"level": "master", "diploma": True, "degree": True},
                  "criminal_record": [{"date": "2001-01-01", "kind": "criminal"}]}
-    found = earliest_pass_date(p, p.applicant_schema.parse(applicant, as_of), as_of)
+    found = earliest_pass_date(p, parser_of(p).parse(applicant, as_of), as_of)
     assert (found["date"], found["reason"], found["gates"]) == (
         None, "gate", ["no_criminal_record"])
 
@@ -84,7 +85,7 @@ def test_age_points_fall_while_insurance_and_residence_rise():
                  "social_insurance_months": 200, "social_insurance_consecutive_months": 200,
                  "housing": {"owned_months": 0, "rented_months": 48},
                  "education": {"level": "master", "diploma": True, "degree": True}}
-    values = p.applicant_schema.parse(applicant, as_of)
+    values = parser_of(p).parse(applicant, as_of)
     assert score(p, values, as_of).total == 98
     found = earliest_pass_date(p, values, as_of)
     assert (found["date"], found["round"], found["total"]) == ("2032-01-01", 2032, 106)
@@ -113,7 +114,7 @@ def test_smallest_number_of_months():
                  "social_insurance_months": 200, "social_insurance_consecutive_months": 200,
                  "housing": {"owned_months": 0, "rented_months": 40},
                  "education": {"level": "bachelor", "diploma": True, "degree": True}}
-    values = p.applicant_schema.parse(applicant, as_of)
+    values = parser_of(p).parse(applicant, as_of)
     result = score(p, values, as_of)
     assert str(result.total) == "86.67"
     changes = {c["criterion"]: c for c in smallest_changes(p, values, as_of, result)}

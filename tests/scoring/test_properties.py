@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import TEST_KEY
 
+from service.policy.applicant import parser_of
 from service.policy.loader import load_policy_dir
 from service.scoring.engine import score
 
@@ -78,7 +79,7 @@ def beijing_applicants(draw):
 
 
 def run(policy, applicant, as_of=AS_OF):
-    return score(policy, policy.applicant_schema.parse(applicant, as_of), as_of, TEST_KEY)
+    return score(policy, parser_of(policy).parse(applicant, as_of), as_of, TEST_KEY)
 
 
 def check_sum_and_caps(policy, result):
@@ -139,7 +140,7 @@ def test_tally_agrees_with_score(shipped, applicant):
     from service.scoring.engine import tally
 
     p = policy(shipped, "beijing")
-    values = p.applicant_schema.parse(applicant, AS_OF)
+    values = parser_of(p).parse(applicant, AS_OF)
     result = score(p, values, AS_OF)
     assert tally(p, values, AS_OF) == (result.eligible, result.passes, result.total,
                                        result.ticks)
