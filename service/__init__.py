@@ -16,6 +16,7 @@ def create_app(config: dict | None = None):
     from .policy.registry import PolicyRegistry
     from .policy_sync import PolicySync
     from .scoring.decision import DecisionKey
+    from .scoring.engine import compiled_of
 
     app = ServiceFlask(__name__)
     settings = from_environment()
@@ -30,6 +31,8 @@ def create_app(config: dict | None = None):
     app.extensions["policies"] = PolicyRegistry(app.config["POLICY_DIR"],
                                                 snapshot_dir=app.config["POLICY_SNAPSHOT_DIR"],
                                                 check_published=app.config["CHECK_PUBLISHED"])
+    for policy in app.extensions["policies"].policies.all():
+        compiled_of(policy)  # compiled now rather than by the first request of each
     app.extensions["store"] = store = store_from_config(app.config)
     app.extensions["policy_sync"] = sync = PolicySync(app.extensions["policies"],
                                                       app.config["REDIS_URL"],
