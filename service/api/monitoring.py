@@ -9,9 +9,9 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
-from service.monitoring.drift import drift_report
+from service.monitoring import reference as declared_references
+from service.monitoring.drift import MIN_COUNT, drift_report, implied_cutoff
 from service.monitoring.histogram import Histogram, HistogramInvalid
-from service.scoring.engine import threshold_on
 
 from .auth import require
 from .context import request_policies
@@ -50,6 +50,14 @@ class BaselineRequest(Schema):
             raise ValidationError("Give either from and to, or a histogram.", "histogram")
         if ranged and data["from_"] >= data["to"]:
             raise ValidationError("Must be after from.", "to")
+        if ranged:  # the store keeps whole hours: a finer range cannot be taken as given
+            for key, name in (("from_", "from"), ("to", "to")):
+                moment = data[key]
+                if (moment.minute, moment.second, moment.microsecond) != (0, 0, 0) \
+                        or moment.utcoffset().total_seconds() % 3600:
+                    raise ValidationError("Must be a whole UTC hour (the store keeps "
+                                          "scores by the hour), such as "
+                                          "2026-03-01T08:00:00Z.", name)
 
 
 def _longest_hours() -> int:
@@ -82,14 +90,49 @@ def _history() -> int:
     return int(text)
 
 
-def _reference(store, policy) -> tuple[Histogram, str]:
+def _reference(store, policy) -> tuple[Histogram | None, str]:
+    """The reference and where it comes from: the admin's baseline when one is set, else
+    the reference declared for this version (service/monitoring/references/), else the
+    first REFERENCE_DAYS days in force when they lie within the retention; None when
+    there is none of these."""
     saved = store.baseline(policy.city, policy.version)
     if saved is not None:
         return saved, "baseline"
+    shipped = declared_references.declared(policy)
+    if shipped is not None:
+        return shipped, "declared"
     start = dt.datetime.combine(policy.effective_from, dt.time(), dt.UTC)
     end = start + dt.timedelta(days=REFERENCE_DAYS)
-    return store.window(policy.city, policy.version, start, end), \
+    oldest = dt.datetime.now(dt.UTC) - dt.timedelta(hours=store.retention_hours)
+    if end <= oldest:  # older than what the store keeps: it would always read empty
+        return None, "none"
+    return store.window(policy.city, policy.version, max(start, oldest), end), \
         f"first {REFERENCE_DAYS} days in force"
+
+
+def threshold_lines(policy, today: dt.date, reference: Histogram | None):
+    """(the threshold applications are scored against, the line threshold drift is
+    measured from, how that line was found). Fixed: the points, "fixed". Quota: the
+    cutoff published for this year's round, "published"; with none published yet, the
+    cutoff the reference implies for the quota ("reference": an estimate), else the last
+    published cutoff carried forward ("carried_forward": an estimate, and the one the
+    scores themselves use until the round's cutoff is published)."""
+    rule = policy.threshold
+    if rule.get("kind") != "quota":
+        points = float(rule["points"])
+        return points, points, "fixed"
+    cutoffs = {int(y): float(v) for y, v in (rule.get("cutoffs") or {}).items()}
+    if today.year in cutoffs:
+        return cutoffs[today.year], cutoffs[today.year], "published"
+    earlier = [y for y in sorted(cutoffs) if y < today.year] or sorted(cutoffs)
+    scored = cutoffs[earlier[-1]] if earlier else None
+    estimate = None
+    if reference is not None and reference.count >= MIN_COUNT:
+        estimate = implied_cutoff(reference, rule.get("quota") or 0,
+                                  rule.get("expected_applicants") or 0)
+    if estimate is not None:
+        return scored, estimate, "reference"
+    return scored, scored, "carried_forward"
 
 
 def drift_series(app, span: dt.timedelta, history: int = 0) -> list[dict]:
@@ -106,17 +149,23 @@ def drift_series(app, span: dt.timedelta, history: int = 0) -> list[dict]:
             continue
         reference, source = _reference(store, policy)
         current = store.window(city, version, now - span, now)
-        threshold, _, _ = threshold_on(policy, today)
+        threshold, line, method = threshold_lines(policy, today, reference)
         quota = policy.threshold.get("quota")
-        report = drift_report(reference, current, float(threshold), quota=quota,
+        report = drift_report(reference, current, float(threshold or 0), quota=quota,
                               applicants=policy.threshold.get("expected_applicants"),
-                              published_cutoff=float(threshold) if quota else None)
+                              published_cutoff=line if quota else None,
+                              line_method=method)
         tolerance = policy.threshold.get("drift_tolerance")
+        tolerance = float(DEFAULT_TOLERANCE if tolerance is None else tolerance)
+        noise = report.get("threshold_drift_noise")
         out.append({"city": city, "policy_version": version, "sha256": policy.sha256,
-                    "drift_tolerance": DEFAULT_TOLERANCE if tolerance is None else tolerance,
+                    "drift_tolerance": tolerance,
+                    "threshold_drift_limit": max(tolerance, noise) if noise is not None
+                    else None,
                     "window": {"from": (now - span).isoformat(), "to": now.isoformat()},
                     "reference": source, **report,
-                    "histogram": current.to_dict(), "reference_histogram": reference.to_dict()})
+                    "histogram": current.to_dict(),
+                    "reference_histogram": (reference or Histogram()).to_dict()})
         if history:
             out[-1]["history"] = _history_points(store, policy, reference, now, span,
                                                  history)
@@ -126,7 +175,7 @@ def drift_series(app, span: dt.timedelta, history: int = 0) -> list[dict]:
 def _history_points(store, policy, reference, now, span, count) -> list[dict]:
     """`count` windows ending with the current one, oldest first. Only the part of each
     window within the retention is read; a window wholly before it is empty unread."""
-    from service.monitoring.drift import MIN_COUNT, psi
+    from service.monitoring.drift import psi
 
     oldest = now - dt.timedelta(hours=min(store.retention_hours, MAX_LOOKBACK_HOURS))
     points = []
@@ -136,7 +185,8 @@ def _history_points(store, policy, reference, now, span, count) -> list[dict]:
             window = Histogram()
         else:
             window = store.window(policy.city, policy.version, max(end - span, oldest), end)
-        enough = window.count >= MIN_COUNT and reference.count >= MIN_COUNT
+        enough = window.count >= MIN_COUNT and reference is not None \
+            and reference.count >= MIN_COUNT
         points.append({"to": end.isoformat(), "count": window.count,
                        "psi": psi(reference, window) if enough else None,
                        "pass_rate": window.pass_rate})
@@ -150,7 +200,9 @@ def _history_points(store, policy, reference, now, span, count) -> list[dict]:
 @require("ops")
 def drift():
     """Per city and version: the recent window (default 24h, ?window=7d) against the
-    reference (a baseline set by an operator, or the first 30 days in force)."""
+    reference (a baseline set by an operator, else the reference shipped for the version).
+    A figure without enough scores is null and the level says "insufficient", with a
+    `reason`."""
     span, history = _window(), _history()
     series = drift_series(current_app, span, history)
     return json_response({"series": series, "store": current_app.extensions["store"].status()})
@@ -172,7 +224,9 @@ def baseline():
         if body["to"] - body["from_"] > dt.timedelta(hours=longest):
             raise ApiError(422, "invalid_request", "The span from from to to is too long.",
                            {"to": [f"Must be at most {longest} hours after from."]})
-        recorded = store.window(policy.city, policy.version, body["from_"], body["to"])
+        # [from, to): whole hours, `to` excluded, exactly the hours the range names
+        recorded = store.window(policy.city, policy.version, body["from_"],
+                                body["to"] - dt.timedelta(microseconds=1))
         hist = _checked(recorded.to_dict(), "from")  # held to the checks of an upload
     store.set_baseline(policy.city, policy.version, hist)
     return json_response({"city": policy.city, "policy_version": policy.version,

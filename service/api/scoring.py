@@ -32,8 +32,6 @@ def score_request(body: dict, registry):
     policy, _, result = score_application(
         registry, body["city"], body["as_of"], body["applicant"],
         current_app.extensions["decision_key"], version=body.get("policy_version"))
-    prom.observe_score(policy.city, policy.version, float(result.total), result.passes,
-                       result.eligible)
     return policy, result
 
 
@@ -201,6 +199,7 @@ def score_batch():
                 if status >= 500:
                     log_unhandled(exc, index)
                 failed += 1
+                prom.batch_item_refused(status)
                 results.append(problem_body(status, code, detail, errors,
                                             {**extra, "index": index}))
         return json_response({"results": results, "count": len(results), "failed": failed})

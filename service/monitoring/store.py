@@ -164,6 +164,7 @@ class ScoreStore:
                     return
                 bucket = self.pending[key] = Histogram()
             bucket.add(total, passes, eligible)
+        metrics.count_score(city, version, total, passes, eligible)
         self._recorded()
 
     def refuse(self, scores: int, reason: str) -> None:
@@ -265,7 +266,7 @@ def _reads_redis(method):
         try:
             return method(self, *args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            self.reachable = False
+            self._observe(False)
             raise StoreUnavailable("the score store did not answer") from exc
 
     return read
@@ -285,6 +286,7 @@ class RedisStore(ScoreStore):
         self._script = self.client.register_script(APPLY_BATCH)
         self.flush_every = flush_every
         self.reachable = True
+        self.observed_at = 0.0  # time.monotonic() when `reachable` was last learned
         self.refused_batches = 0
         self.inflight: Batch | None = None  # sent, outcome unknown: sent again before others
         self.settled: list[str] = []  # confirmed tokens whose TTL the next batch shortens
@@ -404,7 +406,7 @@ class RedisStore(ScoreStore):
             if _transient(exc):
                 self.flush_failures += 1
                 metrics.FLUSHES.labels("failure").inc()
-                self.reachable = False
+                self._observe(False)
                 return False
             self.refused_batches += 1
             metrics.FLUSHES.labels("refused").inc()
@@ -423,7 +425,7 @@ class RedisStore(ScoreStore):
                              "policy_versions": [key[1]]})
         self.flushes += 1
         metrics.FLUSHES.labels("success").inc()
-        self.reachable = True
+        self._observe(True)
         return True
 
     def _call(self, batch: Batch, keys: list, args: list):
@@ -493,7 +495,24 @@ class RedisStore(ScoreStore):
                         extra={"cities": [city], "policy_versions": [version]})
             return None
 
+    PROBE_EVERY = 1.0  # seconds a learned reachability is trusted before status() asks
+
+    def _observe(self, reachable: bool) -> None:
+        self.reachable = reachable
+        self.observed_at = time.monotonic()
+
     def status(self) -> dict:
+        """The store's state. Reachability is what this process last learned from a flush
+        or a read; older than PROBE_EVERY (a worker that had nothing to flush), Redis is
+        asked (a PING, within the client's timeout), so that every worker answers alike
+        during an outage instead of the idle ones saying "reachable"."""
+        if time.monotonic() - self.observed_at > self.PROBE_EVERY:
+            import redis
+
+            try:
+                self._observe(bool(self.client.ping()))
+            except (redis.RedisError, OSError):
+                self._observe(False)
         return {**super().status(), "reachable": self.reachable}
 
     def close(self) -> None:

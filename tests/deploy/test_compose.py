@@ -420,11 +420,13 @@ def test_prometheus_scrapes_both_instances_with_the_ops_token():
     assert "credentials" not in auth
 
 
-def test_every_job_the_alerts_name_is_scraped():
+def test_the_alerts_name_no_job_so_any_scrape_config_serves():
+    """Kubernetes annotation scraping names its own jobs: a rule that matched
+    job="hukou-points" matched nothing there. The rules find the service's targets by
+    the build-info metric every instance exports instead."""
     alerts = (DEPLOY / "prometheus" / "alerts.yml").read_text()
-    jobs = {j["job_name"] for j in prometheus_config()["scrape_configs"]}
-    named = set(re.findall(r'job="([^"]+)"', alerts))
-    assert named and named <= jobs
+    assert not re.findall(r'job\s*=~?\s*"', alerts)
+    assert "hukou_build_info" in alerts
 
 
 def test_promtool_accepts_the_config(tmp_path):

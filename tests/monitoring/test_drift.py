@@ -52,7 +52,8 @@ def test_levels_and_too_few_scores():
     same = hist(list(np.linspace(40, 80, 400)))
     assert drift_report(same, same, 60)["level"] == "stable"
     few = drift_report(same, hist([60.0] * 10), 60)
-    assert few["level"] == "insufficient" and few["psi"] is None and "Fewer" in few["reason"]
+    assert few["level"] == "insufficient" and few["psi"] is None
+    assert few["reason"] == "few_window_scores" and "fewer than 100" in few["reason_text"]
 
 
 def test_share_near_the_threshold():

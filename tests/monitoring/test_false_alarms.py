@@ -1,0 +1,23 @@
+"""The false-alarm rate, bounded: bench/bench_drift_false_alarms.py on a smaller pool and
+fewer pairs (the full table, 100 pairs at 300, 1,000 and 3,000, is in the README)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT))
+from bench.bench_drift_false_alarms import measure, table  # noqa: E402
+
+
+@pytest.mark.timeout(240)
+def test_same_population_pages_at_most_once_in_a_hundred():
+    rows = measure(pool_size=5000, pairs=30, sizes=(300, 1000))
+    print(table(rows))
+    assert len({(r["city"], r["version"]) for r in rows}) == 6
+    for row in rows:
+        assert row["act"] <= 0.01 * row["pairs"], row
+        assert row["pass_rate"] <= 0.01 * row["pairs"] + 1, row
+        assert row["threshold"] in ("n/a", 0, 1) or row["threshold"] <= 1, row
