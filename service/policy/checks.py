@@ -199,40 +199,36 @@ def _check_gates(doc: dict, types: dict) -> list:
     return out
 
 
-def _check_criterion(where: str, c: dict, doc: dict, types: dict) -> list:
-    out = []
-    kind = c["kind"]
-    specs = doc["fields_"]
-    if kind == "best_of":
-        ids = [alt["id"] for alt in c["of"]]
-        if len(set(ids)) != len(ids):
-            out.append((f"{where}.of", "Alternatives need distinct ids."))
-        for j, alt in enumerate(c["of"]):
-            out += _check_criterion(f"{where}.of.{j}({alt['id']})", alt, doc, types)
-        return out
-    if kind == "lookup":
-        if c["table"] is not None:
-            out += _reads_ok(f"{where}.input", [c["input"]], types)
-            spec = specs.get(c["input"])
-            for key in c["table"]:
-                if (spec is not None and spec["type"] == "enum"
-                        and key_of(key) not in spec["values"]):
-                    out.append((f"{where}.table.{key}",
-                                f"{key!r} is not a value of {c['input']!r}."))
-        else:
-            for j, row in enumerate(c["rows"]):
-                out += _check_when(f"{where}.rows.{j}", row["when"], specs)
-        return out
-    wanted = ("boolean",) if kind == "flag" else NUMERIC
-    out += _reads_ok(f"{where}.input", [c["input"]], types, wanted, specs)
-    bound = c.get("max_units")
-    if bound and "fact" in bound and bound["fact"] not in doc["facts"]:
-        out.append((f"{where}.max_units.fact", f"Unknown fact {bound['fact']!r}."))
-    return out
+class CriterionChecks:
+    """What a criterion kind's `check` may ask of the policy it is part of
+    (service/rules/criteria/: each kind checks its own keys against the rest)."""
+
+    NUMERIC = NUMERIC
+
+    def __init__(self, doc: dict, types: dict):
+        self.doc, self.types, self.specs = doc, types, doc["fields_"]
+
+    def reads_ok(self, where: str, names, wanted=None) -> list:
+        return _reads_ok(where, names, self.types, wanted, self.specs)
+
+    def has_fact(self, name: str) -> bool:
+        return name in self.doc["facts"]
+
+    def enum_values(self, name: str) -> dict | None:
+        """The values of an enum field; None for anything else."""
+        spec = self.specs.get(name)
+        return spec["values"] if spec is not None and spec["type"] == "enum" else None
+
+    def check_when(self, where: str, when: dict) -> list:
+        return _check_when(where, when, self.specs)
+
+    def check_criterion(self, where: str, c: dict) -> list:
+        return KINDS[c["kind"]].check(c, where, self)
 
 
 def _check_criteria(doc: dict, types: dict) -> list:
     out, seen = [], set()
+    checks = CriterionChecks(doc, types)
     groups = {g["id"] for g in doc["groups"]}
     for i, c in enumerate(doc["criteria"]):
         where = f"criteria.{i}({c['id']})"
@@ -243,7 +239,7 @@ def _check_criteria(doc: dict, types: dict) -> list:
             out.append((f"{where}.group", f"Unknown group {c['group']!r}."))
         if c["kind"] not in KINDS:
             continue
-        out += _check_criterion(where, c, doc, types)
+        out += checks.check_criterion(where, c)
     return out
 
 

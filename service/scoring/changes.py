@@ -123,12 +123,11 @@ def _search_number(policy, values, as_of, path: str, upward: bool, prober):
     return _bisect(current, end, lambda x: _passes_with(prober, {path: x}))
 
 
-def _band_edges(policy, values, as_of, path, criterion, prober):
+def _nearest_edge(policy, values, as_of, path, edges, prober):
+    """Of the values at which the criterion's points change, the passing one nearest to
+    the current value, or None."""
     current = values[path]
     low, high = _bounds(policy, values, path, as_of)
-    edges = sorted({b["lower"] for b in criterion["bands"] if b["lower"] is not None}
-                   | {b["upper"] - 1 for b in criterion["bands"] if b["upper"] is not None
-                      and policy.fields[path].type == "integer"})
     passing = [e for e in edges if low <= e <= high and e != current
                and _passes_with(prober, {path: _plain(e)})]
     return _plain(min(passing, key=lambda e: abs(e - current))) if passing else None
@@ -183,7 +182,7 @@ def _inputs(policy: Policy, criterion: dict) -> tuple[str, list[str]]:
             return "time", [fact["source"]]
     fields = [n for n in names if n in policy.fields]
     numeric = fields and all(policy.fields[f].type in ("integer", "number") for f in fields)
-    if criterion["kind"] in ("per_unit", "per_item", "bands") and numeric and len(fields) == 1:
+    if KINDS[criterion["kind"]].SEARCH == "number" and numeric and len(fields) == 1:
         return "number", fields
     return "category", fields
 
@@ -211,11 +210,13 @@ def smallest_changes(policy: Policy, values: dict, as_of: dt.date, result) -> li
             entry["needed"] = entry["current"]
         elif kind == "number":
             path = paths[0]
-            if criterion["kind"] == "bands":
-                needed = _band_edges(policy, values, as_of, path, criterion, prober)
+            rule = KINDS[criterion["kind"]]
+            edges = rule.edges(criterion, policy.fields[path].type == "integer")
+            if edges is not None:
+                needed = _nearest_edge(policy, values, as_of, path, edges, prober)
             else:
-                points = criterion.get("points", 0)
-                needed = _search_number(policy, values, as_of, path, points > 0, prober)
+                needed = _search_number(policy, values, as_of, path, rule.upward(criterion),
+                                        prober)
             if needed is not None:
                 entry.update(needed={path: needed}, enough_alone=True)
         elif kind == "category":

@@ -232,39 +232,44 @@ def _objects(col: dict) -> np.ndarray:
 
 
 class VectorPolicy:
-    """One policy's facts, gates and criteria over columns, in integer ticks."""
+    """One policy's facts, gates and criteria over columns, in integer ticks. Each criterion
+    is evaluated by its kind's own `columnar` (service/rules/criteria/); a kind says with
+    `columnar_blocker` when it cannot be, and the policy then goes the scalar way."""
 
     def __init__(self, policy: Policy):
         self.policy = policy
         self.compiled = compiled_of(policy)
         self.denominator = self.compiled.scale.denominator
-        spec = policy.spec
-        for c in spec["criteria"]:
-            self._check(c)
         if self.compiled.scale.mode != "half_up":
             raise NotVectorisable("rounding other than half up")
+        self.criteria = []
+        for c in policy.spec["criteria"]:
+            kind = KINDS[c["kind"]]
+            blocker = kind.columnar_blocker(c, self)
+            if blocker is not None:
+                raise NotVectorisable(blocker)
+            cap = None if c["cap"] is None else self.ticks(c["cap"])
+            self.criteria.append((kind.columnar(c, self), cap))
 
-    def _check(self, c: dict) -> None:
-        kind = c["kind"]
-        if kind == "best_of":
-            for alt in c["of"]:
-                self._check(alt)
-            return
-        if kind in ("per_unit", "per_item"):
-            if self.policy.fields.get(c["input"]) is not None and \
-                    self.policy.fields[c["input"]].type != "integer":
-                raise NotVectorisable("per-unit points of a number")
-            step = Fraction(c["points"]) * self.denominator
-            if kind == "per_unit":
-                step /= Fraction(c["per"]) if c["partial"] else 1
-            if step.denominator != 1 or (kind == "per_unit" and (
-                    Fraction(c["per"]).denominator != 1 or Fraction(c["start"]).denominator != 1)):
-                raise NotVectorisable("fractional ticks")
-        elif kind not in ("bands", "lookup", "flag"):
-            raise NotVectorisable(f"kind {kind}")
+    # What a kind's columnar evaluator may ask of its context ------------------------------
 
-    def _ticks(self, amount) -> int:
+    def field_type(self, name: str) -> str | None:
+        """The type of the applicant field `name`; None when it is a fact."""
+        spec = self.policy.fields.get(name)
+        return None if spec is None else spec.type
+
+    def ticks(self, amount) -> int:
         return int(Fraction(amount) * self.denominator)
+
+    def column(self, name: str, cols: dict, facts: dict) -> np.ndarray:
+        return facts[name] if name in facts else cols[name]["values"]
+
+    def objects(self, name: str, cols: dict, facts: dict) -> np.ndarray:
+        """A column (or fact) as Python values, None where null: what lookups match on."""
+        return _objects(cols[name]) if name in cols else facts[name].astype(object)
+
+    def lookup_rows(self, rows, default, names, cols) -> np.ndarray:
+        return self._lookup_rows(rows, default, names, cols)
 
     def facts(self, cols: dict, as_of: dt.date) -> dict:
         dates = self.compiled.dates_on(as_of)
@@ -297,9 +302,6 @@ class VectorPolicy:
                                                        values).tolist())
         return out
 
-    def _column(self, name: str, cols: dict, facts: dict) -> np.ndarray:
-        return facts[name] if name in facts else cols[name]["values"]
-
     def _lookup_rows(self, rows, default, names, cols) -> np.ndarray:
         """First-match rows over several categorical columns: each distinct combination of
         values is matched once, by the scalar engine's own matcher."""
@@ -322,64 +324,13 @@ class VectorPolicy:
             results.append(match(dict(zip(names, reversed(key)))))
         return np.array(results, dtype=object)[inverse]
 
-    def _criterion(self, c: dict, cols: dict, facts: dict) -> np.ndarray:
-        kind, d = c["kind"], self.denominator
-        if kind == "per_unit":
-            v = self._column(c["input"], cols, facts).astype(np.int64)
-            units = np.maximum(v - int(c["start"]), 0)
-            bound = c["max_units"]
-            if bound and "fact" in bound:
-                units = np.minimum(units, facts[bound["fact"]])
-            elif bound:
-                units = np.minimum(units, int(bound["value"]))
-            if c["partial"]:
-                return units * int(Fraction(c["points"]) * d / Fraction(c["per"]))
-            return units // int(c["per"]) * self._ticks(c["points"])
-        if kind == "per_item":
-            return self._column(c["input"], cols, facts).astype(np.int64) * \
-                self._ticks(c["points"])
-        if kind == "flag":
-            return np.where(cols[c["input"]]["values"] == True, self._ticks(c["points"]), 0)  # noqa: E712
-        if kind == "bands":
-            v = self._column(c["input"], cols, facts)
-            out = np.zeros(len(v), np.int64)
-            for band in sorted(c["bands"], key=lambda b: (b["lower"] is not None,
-                                                          b["lower"] or 0), reverse=True):
-                inside = np.ones(len(v), bool)
-                if band["lower"] is not None:
-                    inside &= v >= float(band["lower"])
-                if band["upper"] is not None:
-                    inside &= v < float(band["upper"])
-                out = np.where(inside, self._ticks(band["points"]), out)
-            return out
-        if kind == "lookup":
-            if c["table"] is not None:
-                table = {key_of(k): self._ticks(p) for k, p in c["table"].items()}
-                default = self._ticks(c["default"])
-                name = c["input"]
-                objects = _objects(cols[name]) if name in cols else facts[name].astype(object)
-                memo: dict = {}
-                out = []
-                for obj in objects.tolist():
-                    found = memo.get(obj)
-                    if found is None:
-                        found = memo[obj] = table.get(key_of(obj), default)
-                    out.append(found)
-                return np.array(out, np.int64)
-            names = KINDS["lookup"].reads(c)
-            rows = [(tuple((n, key_of(v)) for n, v in r["when"].items()),
-                     self._ticks(r["points"])) for r in c["rows"]]
-            return self._lookup_rows(rows, self._ticks(c["default"]), names,
-                                     cols).astype(np.int64)
-        return np.max(np.stack([self._criterion(alt, cols, facts) for alt in c["of"]]), 0)
-
     def run(self, cols: dict, as_of: dt.date):
         """(eligible, passes, rounded total as float, ticks per criterion) for every row."""
         facts = self.facts(cols, as_of)
         n = len(next(iter(cols.values()))["present"])
         eligible = np.ones(n, bool)
         for gate in self.policy.spec["gates"]:
-            v = self._column(gate["input"], cols, facts)
+            v = self.column(gate["input"], cols, facts)
             if gate["kind"] == "flag":
                 eligible &= v == gate["expect"]
                 continue
@@ -396,10 +347,9 @@ class VectorPolicy:
                     limit = float(bound["value"])
                 eligible &= test(v, limit)
         ticks = []
-        for c in self.policy.spec["criteria"]:
-            t = self._criterion(c, cols, facts).astype(np.int64)
-            if c["cap"] is not None:
-                cap = self._ticks(c["cap"])
+        for evaluate, cap in self.criteria:
+            t = evaluate(cols, facts).astype(np.int64)
+            if cap is not None:
                 t = np.clip(t, -cap, cap)
             ticks.append(t)
         for cap, members in self.compiled.groups:

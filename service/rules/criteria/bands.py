@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 from marshmallow import ValidationError, fields, validates_schema
 
 from ..fields import Exact, InputCriterion, StrictSchema
@@ -117,3 +118,47 @@ def rule(p, ctx):
     texts = [_band_text(b) for b in sorted(p["bands"], key=_sort_key)]
     return with_cap({"zh": "；".join(t[0] for t in texts), "en": "; ".join(t[1] for t in texts)},
                     p["cap"])
+
+
+# What-if: the smallest change of the one number this reads (to the next band).
+SEARCH = "number"
+
+
+def edges(p, integer: bool):
+    """The input values at which the points change: each band's lower bound, and for an
+    integer input the last value below each upper bound."""
+    return sorted({b["lower"] for b in p["bands"] if b["lower"] is not None}
+                  | {b["upper"] - 1 for b in p["bands"] if b["upper"] is not None and integer})
+
+
+def upward(p) -> bool:
+    return True
+
+
+def check(p, where, ctx):
+    return ctx.reads_ok(f"{where}.input", [p["input"]], ctx.NUMERIC)
+
+
+def columnar_blocker(p, ctx):
+    return None
+
+
+def columnar(p, ctx):
+    name = p["input"]
+    ordered = [(band["lower"], band["upper"], ctx.ticks(band["points"]))
+               for band in sorted(p["bands"], key=lambda b: (b["lower"] is not None,
+                                                             b["lower"] or 0), reverse=True)]
+
+    def evaluate(cols, facts):
+        v = ctx.column(name, cols, facts)
+        out = np.zeros(len(v), np.int64)
+        for lower, upper, ticks in ordered:
+            inside = np.ones(len(v), bool)
+            if lower is not None:
+                inside &= v >= float(lower)
+            if upper is not None:
+                inside &= v < float(upper)
+            out = np.where(inside, ticks, out)
+        return out
+
+    return evaluate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from marshmallow import ValidationError, fields
 
 from ..fields import ByKind, CriterionBase
@@ -72,3 +73,30 @@ def rule(p, ctx):
     zh = "取以下最高者：" + "；".join(f"{lab['zh']}（{r['zh']}）" for lab, r in parts)
     en = "the highest of: " + "; ".join(f"{lab['en']} ({r['en']})" for lab, r in parts)
     return with_cap({"zh": zh, "en": en}, p["cap"])
+
+
+# What-if: the categories of every input the alternatives read.
+SEARCH = "category"
+
+
+def check(p, where, ctx):
+    out = []
+    ids = [alt["id"] for alt in p["of"]]
+    if len(set(ids)) != len(ids):
+        out.append((f"{where}.of", "Alternatives need distinct ids."))
+    for j, alt in enumerate(p["of"]):
+        out += ctx.check_criterion(f"{where}.of.{j}({alt['id']})", alt)
+    return out
+
+
+def columnar_blocker(p, ctx):
+    for alt in p["of"]:
+        found = _kind(alt).columnar_blocker(alt, ctx)
+        if found is not None:
+            return found
+    return None
+
+
+def columnar(p, ctx):
+    parts = [_kind(alt).columnar(alt, ctx) for alt in p["of"]]
+    return lambda cols, facts: np.max(np.stack([part(cols, facts) for part in parts]), 0)

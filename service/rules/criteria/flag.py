@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
+
 from ..fields import Exact, InputCriterion
 from .text import num, with_cap
 
@@ -39,3 +41,20 @@ def shown(p):
 def rule(p, ctx):
     return with_cap({"zh": f"符合则计{num(p['points'])}分",
                      "en": f"{num(p['points'])} points if yes"}, p["cap"])
+
+
+# What-if: a yes/no input, tried both ways.
+SEARCH = "category"
+
+
+def check(p, where, ctx):
+    return ctx.reads_ok(f"{where}.input", [p["input"]], ("boolean",))
+
+
+def columnar_blocker(p, ctx):
+    return None
+
+
+def columnar(p, ctx):
+    name, ticks = p["input"], ctx.ticks(p["points"])
+    return lambda cols, facts: np.where(cols[name]["values"] == True, ticks, 0)  # noqa: E712

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from operator import itemgetter
 
+import numpy as np
 from marshmallow import ValidationError, fields, validates_schema
 
 from ..fields import CriterionBase, Exact, StrictSchema
@@ -161,3 +162,51 @@ def rule(p, ctx):
         zh.append(f"其他：{num(p['default'])}分")
         en.append(f"otherwise: {num(p['default'])}")
     return with_cap({"zh": "；".join(zh), "en": "; ".join(en)}, p["cap"])
+
+
+# What-if: the categories of the inputs, tried one by one.
+SEARCH = "category"
+
+
+def check(p, where, ctx):
+    out = []
+    if p["table"] is not None:
+        out += ctx.reads_ok(f"{where}.input", [p["input"]])
+        values = ctx.enum_values(p["input"])
+        for key in p["table"]:
+            if values is not None and key_of(key) not in values:
+                out.append((f"{where}.table.{key}", f"{key!r} is not a value of "
+                                                     f"{p['input']!r}."))
+    else:
+        for j, row in enumerate(p["rows"]):
+            out += ctx.check_when(f"{where}.rows.{j}", row["when"])
+    return out
+
+
+def columnar_blocker(p, ctx):
+    return None
+
+
+def columnar(p, ctx):
+    """Each distinct value (or combination of values) is matched once, by the scalar
+    matcher, and the answer spread over the rows that hold it."""
+    default = ctx.ticks(p["default"])
+    if p["table"] is not None:
+        name = p["input"]
+        table = {key_of(k): ctx.ticks(points) for k, points in p["table"].items()}
+
+        def by_table(cols, facts):
+            memo: dict = {}
+            out = []
+            for obj in ctx.objects(name, cols, facts).tolist():
+                found = memo.get(obj)
+                if found is None:
+                    found = memo[obj] = table.get(key_of(obj), default)
+                out.append(found)
+            return np.array(out, np.int64)
+
+        return by_table
+    names = reads(p)
+    rows = [(tuple((n, key_of(v)) for n, v in r["when"].items()), ctx.ticks(r["points"]))
+            for r in p["rows"]]
+    return lambda cols, facts: ctx.lookup_rows(rows, default, names, cols).astype(np.int64)

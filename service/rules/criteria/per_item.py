@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
+
 from ..fields import Exact, InputCriterion
 from .text import num, with_cap
 
@@ -46,3 +48,35 @@ def shown(p):
 def rule(p, ctx):
     return with_cap({"zh": f"每项{num(p['points'])}分", "en": f"{num(p['points'])} points each"},
                     p["cap"])
+
+
+# What-if: the smallest change of the one number this reads.
+SEARCH = "number"
+
+
+def edges(p, integer: bool):
+    """The input values at which the points change, for a what-if search; None: they
+    change steadily, so the search bisects in the direction `upward` gives."""
+    return None
+
+
+def upward(p) -> bool:
+    """Whether more of the input gives more points (a deduction gives fewer)."""
+    return p["points"] > 0
+
+
+def check(p, where, ctx):
+    return ctx.reads_ok(f"{where}.input", [p["input"]], ctx.NUMERIC)
+
+
+def columnar_blocker(p, ctx):
+    if ctx.field_type(p["input"]) not in (None, "integer"):
+        return "per-item points of a number"
+    if (Fraction(p["points"]) * ctx.denominator).denominator != 1:
+        return "fractional ticks"
+    return None
+
+
+def columnar(p, ctx):
+    name, each = p["input"], ctx.ticks(p["points"])
+    return lambda cols, facts: ctx.column(name, cols, facts).astype(np.int64) * each

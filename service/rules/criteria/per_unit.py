@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 from marshmallow import ValidationError, fields, validates_schema
 
 from ..fields import Exact, InputCriterion, NonNegative
@@ -124,3 +125,61 @@ def rule(p, ctx):
         each_en += f", at most {label['en']} counted"
         each_zh += f"，至多计{label['zh']}"
     return with_cap({"zh": each_zh, "en": each_en}, p["cap"])
+
+
+# What-if: the smallest change of the one number this reads.
+SEARCH = "number"
+
+
+def edges(p, integer: bool):
+    """The input values at which the points change, for a what-if search; None: they
+    change steadily, so the search bisects in the direction `upward` gives."""
+    return None
+
+
+def upward(p) -> bool:
+    """Whether more of the input gives more points (a deduction gives fewer)."""
+    return p["points"] > 0
+
+
+def check(p, where, ctx):
+    """Cross-checks against the rest of the policy: (path, message) pairs."""
+    out = ctx.reads_ok(f"{where}.input", [p["input"]], ctx.NUMERIC)
+    bound = p["max_units"]
+    if bound and "fact" in bound and not ctx.has_fact(bound["fact"]):
+        out.append((f"{where}.max_units.fact", f"Unknown fact {bound['fact']!r}."))
+    return out
+
+
+def columnar_blocker(p, ctx):
+    """Why this criterion cannot be evaluated over columns (None: it can). Columns hold
+    integer ticks: a number input or a step that is not a whole number of ticks goes the
+    scalar way."""
+    if ctx.field_type(p["input"]) not in (None, "integer"):
+        return "per-unit points of a number"
+    step = Fraction(p["points"]) * ctx.denominator
+    if p["partial"]:
+        step /= Fraction(p["per"])
+    if step.denominator != 1 or Fraction(p["per"]).denominator != 1 \
+            or Fraction(p["start"]).denominator != 1:
+        return "fractional ticks"
+    return None
+
+
+def columnar(p, ctx):
+    """cols, facts -> ticks per row, as `compile` gives for each row."""
+    name, start, bound = p["input"], int(p["start"]), p["max_units"]
+    if p["partial"]:
+        each, per = int(Fraction(p["points"]) * ctx.denominator / Fraction(p["per"])), 1
+    else:
+        each, per = ctx.ticks(p["points"]), int(p["per"])
+
+    def evaluate(cols, facts):
+        units = np.maximum(ctx.column(name, cols, facts).astype(np.int64) - start, 0)
+        if bound and "fact" in bound:
+            units = np.minimum(units, facts[bound["fact"]])
+        elif bound:
+            units = np.minimum(units, int(bound["value"]))
+        return units // per * each
+
+    return evaluate
