@@ -47,7 +47,7 @@ def amounts(p):
 
 
 def bounded(p) -> bool:
-    return all(_kind(alt).BOUNDED or (_kind(alt).BOUNDED is None and bounded(alt))
+    return all(_kind(alt).BOUNDED or (_kind(alt).BOUNDED is None and _kind(alt).bounded(alt))
                for alt in p["of"])
 
 
