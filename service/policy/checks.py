@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from service.rules.criteria import KINDS
 from service.rules.criteria.lookup import key_of
+from service.rules.gates import GATES
 
 NUMERIC = ("integer", "number")
 FACT_TYPES = {"age": "integer", "years_since": "integer", "months_since": "integer",
@@ -178,30 +179,19 @@ def _reads_ok(where: str, names, types: dict, wanted=None, specs: dict | None = 
 
 def _check_gates(doc: dict, types: dict) -> list:
     out, seen = [], set()
+    checks = RuleChecks(doc, types)
     for i, gate in enumerate(doc["gates"]):
         where = f"gates.{i}({gate['id']})"
         if gate["id"] in seen:
             out.append((f"{where}.id", f"Duplicate gate id {gate['id']!r}."))
         seen.add(gate["id"])
-        wanted = ("boolean",) if gate["kind"] == "flag" else NUMERIC
-        out += _reads_ok(f"{where}.input", [gate["input"]], types, wanted, doc["fields_"])
-        for side in ("min", "max"):
-            bound = gate.get(side)
-            if not bound or "by" not in bound:
-                continue
-            spec = doc["fields_"].get(bound["by"])
-            if spec is None or spec["type"] != "enum":
-                out.append((f"{where}.{side}.by", f"{bound['by']!r} is not an enum field."))
-            elif set(bound["values"]) != set(spec["values"]):
-                out.append((f"{where}.{side}.values",
-                            f"Give a bound for each value of {bound['by']!r}: "
-                            f"{', '.join(sorted(spec['values']))}."))
+        out += GATES[gate["kind"]].check(gate, where, checks)
     return out
 
 
-class CriterionChecks:
-    """What a criterion kind's `check` may ask of the policy it is part of
-    (service/rules/criteria/: each kind checks its own keys against the rest)."""
+class RuleChecks:
+    """What a rule kind's `check` may ask of the policy it is part of (service/rules/:
+    each criterion, gate and fact kind checks its own keys against the rest)."""
 
     NUMERIC = NUMERIC
 
@@ -228,7 +218,7 @@ class CriterionChecks:
 
 def _check_criteria(doc: dict, types: dict) -> list:
     out, seen = [], set()
-    checks = CriterionChecks(doc, types)
+    checks = RuleChecks(doc, types)
     groups = {g["id"] for g in doc["groups"]}
     for i, c in enumerate(doc["criteria"]):
         where = f"criteria.{i}({c['id']})"

@@ -16,6 +16,9 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
+from service.rules.criteria import KINDS
+from service.rules.gates import GATES
+
 from .applicant import parser_of
 from .checks import NUMERIC, check_policy, effective_max
 from .errors import PolicyInvalid, Problem
@@ -154,13 +157,9 @@ def _field_specs(loaded: dict, tier: dict) -> dict[str, FieldSpec]:
 
 def _reads(loaded: dict) -> tuple[str, ...]:
     """The declared fields the policy reads, directly or through its facts."""
-    from service.rules.criteria import KINDS
-
     facts = loaded["facts"]
     names: list[str] = [n for c in loaded["criteria"] for n in KINDS[c["kind"]].reads(c)]
-    names += [g["input"] for g in loaded["gates"]]
-    names += [b["by"] for g in loaded["gates"] for b in (g.get("min"), g.get("max"))
-              if isinstance(b, dict) and "by" in b]
+    names += [n for g in loaded["gates"] for n in GATES[g["kind"]].reads(g)]
     names += loaded["threshold"]["tie_break"]
     out: set[str] = set()
 

@@ -11,6 +11,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from service.rules.criteria import KINDS
 from service.rules.dates import EARLIEST, LATEST
 from service.rules.fields import ByKind, Exact, IsoDate, NonNegative, StrictSchema, bilingual
+from service.rules.gates import GATES
 
 FIELD_TYPES = ("date", "integer", "number", "boolean", "enum", "records")
 UNITS = ("year", "month", "day", "point", "item", "cny", "ratio")
@@ -106,44 +107,7 @@ FACT_KINDS = {"age": DateFact, "years_since": DateFact, "months_since": DateFact
               "count": CountFact, "lookup": LookupFact}
 
 
-class ByField(StrictSchema):
-    by = fields.String(required=True)
-    values = fields.Dict(keys=fields.String(), values=Exact(), required=True)
-
-
-class Bound(fields.Field):
-    """A gate bound: a number, or `{by: FIELD, values: {...}}`."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, dict):
-            return ByField().load(value)
-        return {"value": Exact()._deserialize(value, attr, data)}
-
-
-class GateBase(StrictSchema):
-    id = fields.String(required=True, validate=ID)
-    kind = fields.String(required=True)
-    input = fields.String(required=True)
-    label = bilingual(required=True)
-    reason = bilingual(required=True)
-    notes = fields.String(load_default=None)
-
-
-class FlagGate(GateBase):
-    expect = fields.Boolean(load_default=True)
-
-
-class RangeGate(GateBase):
-    min = Bound(load_default=None)
-    max = Bound(load_default=None)
-
-    @validates_schema
-    def _some_bound(self, data, **kwargs):
-        if data["min"] is None and data["max"] is None:
-            raise ValidationError("A range gate needs `min` or `max`.", "min")
-
-
-GATE_KINDS = {"flag": FlagGate, "range": RangeGate}
+GATE_KINDS = {name: kind.Params for name, kind in GATES.items()}
 
 
 class Group(StrictSchema):

@@ -17,11 +17,11 @@ from operator import itemgetter
 from service.policy.model import Policy
 from service.rules.criteria import KINDS
 from service.rules.dates import reference_date
+from service.rules.gates import GATES
 
 from .context import CompileContext
 from .decision import DecisionKey
 from .facts import compile_facts
-from .gates import compile_gate
 from .points import common_denominator
 from .result import Scale, ScoreResult
 
@@ -155,7 +155,8 @@ def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
     denominator = common_denominator(amounts)
     ctx = CompileContext(denominator, policy.fields, loaded["facts"])
     criteria = tuple(_criterion(c, ctx) for c in loaded["criteria"])
-    gates = tuple((g["id"], compile_gate(g), g["label"], g["reason"]) for g in loaded["gates"])
+    gates = tuple((g["id"], GATES[g["kind"]].compile(g), g["label"], g["reason"])
+                  for g in loaded["gates"])
     groups = tuple(
         (_ticks(g["cap"], denominator),
          tuple(i for i, c in enumerate(criteria) if c.group == g["id"]))

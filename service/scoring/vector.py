@@ -21,6 +21,7 @@ from service.rules.cells import CSV_INTEGER, CSV_NUMBER, FAIL, csv_boolean
 from service.rules.criteria import KINDS
 from service.rules.criteria.lookup import first_match, key_of
 from service.rules.dates import EARLIEST, LATEST, iso_date
+from service.rules.gates import GATES
 
 from .engine import compiled_of
 
@@ -250,6 +251,7 @@ class VectorPolicy:
                 raise NotVectorisable(blocker)
             cap = None if c["cap"] is None else self.ticks(c["cap"])
             self.criteria.append((kind.columnar(c, self), cap))
+        self.gates = [GATES[g["kind"]].columnar(g, self) for g in policy.spec["gates"]]
 
     # What a kind's columnar evaluator may ask of its context ------------------------------
 
@@ -329,23 +331,8 @@ class VectorPolicy:
         facts = self.facts(cols, as_of)
         n = len(next(iter(cols.values()))["present"])
         eligible = np.ones(n, bool)
-        for gate in self.policy.spec["gates"]:
-            v = self.column(gate["input"], cols, facts)
-            if gate["kind"] == "flag":
-                eligible &= v == gate["expect"]
-                continue
-            for side, test in (("min", np.greater_equal), ("max", np.less_equal)):
-                bound = gate[side]
-                if bound is None:
-                    continue
-                if "by" in bound:
-                    by = cols[bound["by"]]["values"]
-                    limit = np.zeros(n)
-                    for key, value in bound["values"].items():
-                        limit = np.where(by == key, float(value), limit)
-                else:
-                    limit = float(bound["value"])
-                eligible &= test(v, limit)
+        for passes_gate in self.gates:
+            eligible &= passes_gate(cols, facts)
         ticks = []
         for evaluate, cap in self.criteria:
             t = evaluate(cols, facts).astype(np.int64)

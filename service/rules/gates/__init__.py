@@ -1,0 +1,13 @@
+"""The closed set of gate kinds (hard conditions: a failed gate makes the applicant
+ineligible whatever the points), one module each.
+
+A gate kind module defines `NAME`; `Params` (the schema of its keys); `check(g, where,
+ctx)` (cross-checks, as for criteria); `reads(g)`; `compile(g)` (values -> whether it
+passes) and `columnar(g, ctx)` ((cols, facts) -> a boolean column).
+"""
+
+from __future__ import annotations
+
+from . import flag, range_
+
+GATES = {m.NAME: m for m in (flag, range_)}

@@ -1,0 +1,32 @@
+"""flag gate: a yes/no input must be as expected (holds a residence permit; no serious
+crime)."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from .base import GateBase
+
+NAME = "flag"
+
+
+class Params(GateBase):
+    expect = fields.Boolean(load_default=True)
+
+
+def check(g, where, ctx):
+    return ctx.reads_ok(f"{where}.input", [g["input"]], ("boolean",))
+
+
+def reads(g):
+    return [g["input"]]
+
+
+def compile(g):
+    name, expected = g["input"], g["expect"]
+    return lambda values: values[name] is expected
+
+
+def columnar(g, ctx):
+    name, expected = g["input"], g["expect"]
+    return lambda cols, facts: ctx.column(name, cols, facts) == expected
