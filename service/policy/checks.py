@@ -7,18 +7,17 @@ from __future__ import annotations
 
 from service.rules.criteria import KINDS
 from service.rules.criteria.lookup import key_of
+from service.rules.facts import FACTS
 from service.rules.gates import GATES
 
 NUMERIC = ("integer", "number")
-FACT_TYPES = {"age": "integer", "years_since": "integer", "months_since": "integer",
-              "count": "integer", "lookup": "number"}
 
 
 def check_policy(doc: dict, tier: dict) -> list[tuple[str, str]]:
     """Every cross-reference problem in a merged policy document."""
     types = {name: spec["type"] for name, spec in doc["fields_"].items()}
     for name, fact in doc["facts"].items():
-        types.setdefault(name, FACT_TYPES[fact["kind"]])
+        types.setdefault(name, FACTS[fact["kind"]].TYPE)
     problems: list[tuple[str, str]] = []
     problems += _check_fields(doc["fields_"], set(doc["reference_dates"]))
     problems += _check_maxima(doc["fields_"], tier)
@@ -137,29 +136,12 @@ def _check_when(where: str, when: dict, specs: dict) -> list:
 
 def _check_facts(doc: dict, types: dict) -> list:
     out, specs = [], doc["fields_"]
-    dates = {"as_of", *doc["reference_dates"]}
+    checks = RuleChecks(doc, types)
     for name, fact in doc["facts"].items():
         where = f"facts.{name}"
         if name in specs:
             out.append((where, f"A fact may not have the name of a field ({name!r})."))
-        if fact["kind"] == "lookup":
-            for i, row in enumerate(fact["rows"]):
-                out += _check_when(f"{where}.rows.{i}", row["when"], specs)
-            continue
-        if fact["on"] not in dates:
-            out.append((f"{where}.on", f"Unknown reference date {fact['on']!r}; "
-                        f"known: {', '.join(sorted(dates))}."))
-        wanted = "records" if fact["kind"] == "count" else "date"
-        source = specs.get(fact["source"])
-        if source is None:
-            out.append((f"{where}.from", f"Reads undeclared field {fact['source']!r}."))
-        elif source["type"] != wanted:
-            out.append((f"{where}.from", f"{fact['source']!r} is not a {wanted} field."))
-        elif wanted == "records":
-            unknown = [k for k in fact["kinds"] if k not in source["kinds"]]
-            if unknown:
-                out.append((f"{where}.kinds", f"Unknown record kinds {unknown}; "
-                            f"{fact['source']!r} has {sorted(source['kinds'])}."))
+        out += FACTS[fact["kind"]].check(name, fact, where, checks)
     return out
 
 
@@ -197,6 +179,7 @@ class RuleChecks:
 
     def __init__(self, doc: dict, types: dict):
         self.doc, self.types, self.specs = doc, types, doc["fields_"]
+        self.dates = {"as_of", *doc["reference_dates"]}  # the reference dates a fact may use
 
     def reads_ok(self, where: str, names, wanted=None) -> list:
         return _reads_ok(where, names, self.types, wanted, self.specs)
@@ -242,8 +225,12 @@ def _check_rest(doc: dict, types: dict) -> list:
     ids = [e["id"] for e in doc["entitlements"]]
     if len(set(ids)) != len(ids):
         out.append(("entitlements", "Entitlement ids must be distinct."))
-    for name in doc["threshold"]["tie_break"]:
-        out += _reads_ok("threshold.tie_break", [name], types)
+    if doc["threshold"]["tie_break"] or doc["threshold"]["ties"] != "admit_all":
+        # Nothing ranks applicants yet, so nothing would read these: refuse them rather
+        # than accept a rule that is silently ignored.
+        out.append(("threshold.tie_break", "Ties are not broken by this service yet: every "
+                    "applicant at the line is admitted. Leave `tie_break` empty and `ties` "
+                    "as admit_all."))
     if "as_of" in doc["reference_dates"]:
         out.append(("reference_dates.as_of", "'as_of' is the application's own date."))
     return out

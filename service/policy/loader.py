@@ -17,6 +17,7 @@ from pathlib import Path
 from marshmallow import ValidationError
 
 from service.rules.criteria import KINDS
+from service.rules.facts import FACTS
 from service.rules.gates import GATES
 
 from .applicant import parser_of
@@ -167,12 +168,9 @@ def _reads(loaded: dict) -> tuple[str, ...]:
         fact = facts.get(name)
         if fact is None:
             out.add(name)
-        elif fact["kind"] == "lookup":
-            for row in fact["rows"]:
-                for dep in row["when"]:
-                    add(dep)
         else:
-            add(fact["source"])
+            for dep in FACTS[fact["kind"]].reads(fact):
+                add(dep)
 
     for name in names:
         add(name)

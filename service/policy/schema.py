@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from service.rules.criteria import KINDS
 from service.rules.dates import EARLIEST, LATEST
+from service.rules.facts import FACTS
 from service.rules.fields import ByKind, Exact, IsoDate, NonNegative, StrictSchema, bilingual
 from service.rules.gates import GATES
 
@@ -74,39 +75,7 @@ class FieldSpec(StrictSchema):
             raise ValidationError("`min` is above `max`.", "max")
 
 
-class Window(StrictSchema):
-    years = fields.Integer(required=True, validate=validate.Range(1, 100))
-    natural = fields.Boolean(load_default=False)
-
-
-class DateFact(StrictSchema):
-    kind = fields.String(required=True)
-    label = bilingual(load_default=None)
-    source = fields.String(data_key="from", required=True)
-    on = fields.String(load_default="as_of")
-
-
-class CountFact(DateFact):
-    kinds = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    within = fields.Nested(Window, load_default=None)
-
-
-class LookupRow(StrictSchema):
-    when = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
-    value = Exact(required=True)
-
-
-class LookupFact(StrictSchema):
-    kind = fields.String(required=True)
-    label = bilingual(load_default=None)
-    rows = fields.List(fields.Nested(LookupRow), required=True, validate=validate.Length(min=1))
-    default = Exact(load_default=0)
-
-
-FACT_KINDS = {"age": DateFact, "years_since": DateFact, "months_since": DateFact,
-              "count": CountFact, "lookup": LookupFact}
-
-
+FACT_KINDS = {name: kind.Params for name, kind in FACTS.items()}
 GATE_KINDS = {name: kind.Params for name, kind in GATES.items()}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from calendar import monthrange
 
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2200, 12, 31)
@@ -63,3 +64,13 @@ def reference_date(as_of: dt.date, rule: dict) -> dt.date:
             return dt.date(year, rule["month"], day)
         except ValueError:  # 31 in a 30-day month: the month's last day
             day -= 1
+
+
+def month_anniversary(start: dt.date, months: int) -> dt.date:
+    """The first day on which `months` whole months have passed since start."""
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    month += 1
+    if start.day <= monthrange(year, month)[1]:
+        return dt.date(year, month, start.day)
+    return dt.date(year + month // 12, month % 12 + 1, 1)

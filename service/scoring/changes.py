@@ -16,6 +16,7 @@ import weakref
 from service.policy.model import Policy
 from service.rules.criteria import KINDS
 from service.rules.dates import completed_months, shift_years
+from service.rules.facts import FACTS
 
 from .engine import compiled_of, probe
 from .result import plain
@@ -62,9 +63,7 @@ def _isolated(policy: Policy) -> dict[str, int]:
             if isinstance(gate.get(side), dict) and "by" in gate[side]:
                 readers.setdefault(gate[side]["by"], set()).add("gate")
     for fact in policy.spec["facts"].values():
-        sources = [fact["source"]] if "source" in fact else [
-            n for row in fact["rows"] for n in row["when"]]
-        for name in sources:
+        for name in FACTS[fact["kind"]].reads(fact):
             readers.setdefault(name, set()).add("fact")
     found = {name: next(iter(r)) for name, r in readers.items()
              if name in policy.fields and len(r) == 1 and isinstance(next(iter(r)), int)}
@@ -176,10 +175,9 @@ def _inputs(policy: Policy, criterion: dict) -> tuple[str, list[str]]:
     facts = policy.spec["facts"]
     for name in names:
         fact = facts.get(name)
-        if fact is not None and fact["kind"] == "count":
-            return "record", [fact["source"]]
-        if fact is not None and fact["kind"] != "lookup":
-            return "time", [fact["source"]]
+        search = None if fact is None else FACTS[fact["kind"]].SEARCH
+        if search is not None:  # "record" or "time": what moves the fact
+            return search, [fact["source"]]
     fields = [n for n in names if n in policy.fields]
     numeric = fields and all(policy.fields[f].type in ("integer", "number") for f in fields)
     if KINDS[criterion["kind"]].SEARCH == "number" and numeric and len(fields) == 1:

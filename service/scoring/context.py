@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.policy.model import FieldSpec
+from service.rules.facts import FACTS
 
-FACT_UNITS = {"age": "year", "years_since": "year", "months_since": "month", "count": "item"}
 YES = {"zh": "是", "en": "yes"}
 NO = {"zh": "否", "en": "no"}
 
@@ -22,12 +22,13 @@ class CompileContext:
         if name in self.fields:
             return self.fields[name].type
         kind = self.facts.get(name, {}).get("kind")
-        return None if kind is None else ("number" if kind == "lookup" else "integer")
+        return None if kind is None else FACTS[kind].TYPE
 
     def unit_of(self, name: str) -> str | None:
         if name in self.fields:
             return self.fields[name].unit
-        return FACT_UNITS.get(self.facts.get(name, {}).get("kind"))
+        kind = self.facts.get(name, {}).get("kind")
+        return None if kind is None else FACTS[kind].UNIT
 
     def label_of(self, name: str) -> dict:
         if name in self.fields:

@@ -4,24 +4,20 @@ would do it today. Every answer comes from probing the engine, never from a seco
 from __future__ import annotations
 
 import datetime as dt
-from calendar import monthrange
 
 from service.policy.model import Policy
-from service.rules.dates import completed_months, completed_years, reference_date, shift_years
+from service.rules.dates import (
+    completed_months,
+    completed_years,
+    month_anniversary,
+    reference_date,
+    shift_years,
+)
+from service.rules.facts import FACTS
 
 from .engine import compiled_of, probe
 
 MAX_HORIZON_YEARS = 30
-
-
-def month_anniversary(start: dt.date, months: int) -> dt.date:
-    """The first day on which `months` whole months have passed since start."""
-    year, month = divmod(start.month - 1 + months, 12)
-    year += start.year
-    month += 1
-    if start.day <= monthrange(year, month)[1]:
-        return dt.date(year, month, start.day)
-    return dt.date(year + month // 12, month % 12 + 1, 1)
 
 
 def _reference(policy: Policy, name: str, day: dt.date) -> dt.date:
@@ -54,20 +50,12 @@ def _event_dates(policy: Policy, values: dict, as_of: dt.date, until: dt.date) -
     found: set[dt.date] = set()
     for year in range(as_of.year + 1, until.year + 1):
         found.add(dt.date(year, 1, 1))  # rounds and reference dates move with the year
-    facts = policy.spec["facts"]
     years = until.year - as_of.year + 1
-    for fact in facts.values():
+    for fact in policy.spec["facts"].values():
+        kind = FACTS[fact["kind"]]
         source = values.get(fact.get("source"))
-        if fact["kind"] in ("age", "years_since") and isinstance(source, dt.date):
-            found.update(shift_years(source, k) for k in range(as_of.year - source.year,
-                                                                as_of.year - source.year + years))
-        elif fact["kind"] == "months_since" and isinstance(source, dt.date):
-            first = completed_months(source, as_of)
-            found.update(month_anniversary(source, first + k) for k in range(12 * years + 1))
-        elif fact["kind"] == "count" and fact.get("within") and isinstance(source, list):
-            for record in source:
-                leaves = shift_years(record["date"], fact["within"]["years"])
-                found.update((leaves, leaves + dt.timedelta(days=1)))
+        if kind.SEARCH is not None and source:  # a date, or a list of records
+            found.update(kind.events(fact, source, as_of, years))
     if any(s.accrues == "as_of" for s in policy.fields.values()):
         found.update(month_anniversary(as_of, k) for k in range(1, 12 * years + 1))
     return sorted(d for d in found if as_of < d <= until)

@@ -19,8 +19,9 @@ import numpy as np
 from service.policy.model import Policy
 from service.rules.cells import CSV_INTEGER, CSV_NUMBER, FAIL, csv_boolean
 from service.rules.criteria import KINDS
-from service.rules.criteria.lookup import first_match, key_of
+from service.rules.criteria.lookup import first_match
 from service.rules.dates import EARLIEST, LATEST, iso_date
+from service.rules.facts import FACTS
 from service.rules.gates import GATES
 
 from .engine import compiled_of
@@ -252,6 +253,8 @@ class VectorPolicy:
             cap = None if c["cap"] is None else self.ticks(c["cap"])
             self.criteria.append((kind.columnar(c, self), cap))
         self.gates = [GATES[g["kind"]].columnar(g, self) for g in policy.spec["gates"]]
+        self.facts_columnar = [(name, FACTS[f["kind"]].columnar(f, self))
+                               for name, f in policy.spec["facts"].items()]
 
     # What a kind's columnar evaluator may ask of its context ------------------------------
 
@@ -275,34 +278,7 @@ class VectorPolicy:
 
     def facts(self, cols: dict, as_of: dt.date) -> dict:
         dates = self.compiled.dates_on(as_of)
-        values = {path: col for path, col in cols.items()}
-        out = {}
-        for name, fact in self.policy.spec["facts"].items():
-            kind = fact["kind"]
-            if kind in ("age", "years_since", "months_since"):
-                src, on = cols[fact["source"]], dates[fact["on"]]
-                if kind == "months_since":
-                    n = _completed_months(src["year"], src["month"], src["day"],
-                                          on.year, on.month, on.day)
-                else:
-                    earlier = (on.month < src["month"]) | ((on.month == src["month"])
-                                                           & (on.day < src["day"]))
-                    n = np.maximum(on.year - src["year"] - earlier, 0)
-                out[name] = np.where(src["null"], 0, n)
-            elif kind == "count":
-                records = cols[fact["source"]]["records"]
-                counted = np.zeros(len(records), np.int64)
-                derive = dict(self.compiled.facts)[name]
-                for i in np.nonzero(records != None)[0].tolist():  # noqa: E711
-                    counted[i] = derive({fact["source"]: records[i]}, dates)
-                out[name] = counted
-            else:
-                rows = [(tuple((n, key_of(v)) for n, v in r["when"].items()), _plain(r["value"]))
-                        for r in fact["rows"]]
-                names = list(dict.fromkeys(n for r in fact["rows"] for n in r["when"]))
-                out[name] = np.array(self._lookup_rows(rows, _plain(fact["default"]), names,
-                                                       values).tolist())
-        return out
+        return {name: derive(cols, dates) for name, derive in self.facts_columnar}
 
     def _lookup_rows(self, rows, default, names, cols) -> np.ndarray:
         """First-match rows over several categorical columns: each distinct combination of
