@@ -166,9 +166,12 @@ def register_api(app) -> None:
     app.before_request(_before_request)
     app.after_request(_after_request)
     api = ServiceApi(app)
-    for name in ("ScoreRequest", "ScoreResult", "Problem", "BatchResponse", "WhatIfRequest",
-                 "SimulateRequest"):
-        api.spec.components.schema(name, schema=getattr(schemas, name))
+    for name, schema in (("ScoreRequest", schemas.ScoreRequest),
+                         ("ScoreResult", schemas.ScoreAnswer), ("Problem", schemas.Problem),
+                         ("BatchResponse", schemas.BatchResponse),
+                         ("WhatIfRequest", schemas.WhatIfRequest),
+                         ("SimulateRequest", schemas.SimulateRequest)):
+        api.spec.components.schema(name, schema=schema)
     for blp in (scoring.blp, scoring.batch_blp, whatif.blp, simulation.blp, policies.blp,
                 monitoring.blp, admin.blp, health.blp):
         api.register_blueprint(blp)

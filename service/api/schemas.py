@@ -85,7 +85,10 @@ class Note(Schema):
     en = fields.String()
 
 
-class ScoreResult(Schema):
+class ScoreAnswer(Schema):
+    """The JSON answer of a score (component `ScoreResult`): scoring.result.ScoreResult as
+    the API sends it."""
+
     decision_id = fields.String()
     policy = fields.Nested(PolicyRef)
     as_of = fields.String()

@@ -17,7 +17,7 @@ from service.rules.gates import GATES
 FIELD_TYPES = ("date", "integer", "number", "boolean", "enum", "records")
 UNITS = ("year", "month", "day", "point", "item", "cny", "ratio")
 CONFIDENCE = ("high", "medium", "low")
-NAME = validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
+FIELD_PATH = validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
                        error="Use lower-case words joined by _ and dots.")
 ID = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lower-case words joined by _.")
 
@@ -41,7 +41,9 @@ class ReferenceDate(StrictSchema):
     day = fields.Integer(required=True, validate=validate.Range(1, 31))
 
 
-class FieldSpec(StrictSchema):
+class FieldDeclaration(StrictSchema):
+    """How a policy file declares one applicant field (loaded into model.FieldSpec)."""
+
     type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
     label = bilingual(required=True)
     unit = fields.String(load_default=None, validate=validate.OneOf(UNITS))
@@ -129,8 +131,8 @@ class CityPolicy(StrictSchema):
     reference_dates = fields.Dict(keys=fields.String(validate=ID),
                                   values=fields.Nested(ReferenceDate), load_default=dict)
     rounding = fields.Nested(Rounding, load_default=lambda: {"places": 2, "mode": "half_up"})
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(validate=NAME),
-                          values=fields.Nested(FieldSpec), required=True)
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(validate=FIELD_PATH),
+                          values=fields.Nested(FieldDeclaration), required=True)
     facts = fields.Dict(keys=fields.String(validate=ID), values=ByKind(FACT_KINDS),
                         load_default=dict)
     gates = fields.List(ByKind(GATE_KINDS), load_default=list)
