@@ -6,22 +6,7 @@ import datetime as dt
 
 from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
-from service.rules.dates import OUTSIDE_WINDOW, in_window, iso_date
-
-
-class WindowDate(fields.Date):
-    """A date written exactly 'YYYY-MM-DD', between 1900-01-01 and 2200-12-31: the window of
-    every date the service reads, so that date arithmetic never leaves Python's years."""
-
-    default_error_messages = {"window": OUTSIDE_WINDOW}
-
-    def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
-        day = iso_date(value)
-        if day is None:
-            raise self.make_error("invalid")
-        if not in_window(day):
-            raise self.make_error("window")
-        return day
+from service.rules.fields import WindowDate
 
 
 class Strict(Schema):

@@ -16,7 +16,8 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from service.rules.dates import OUTSIDE_WINDOW, completed_months, in_window, iso_date, shift_years
+from service.rules.dates import completed_months, shift_years
+from service.rules.fields import WindowDate
 
 from .applicant_fast import compile_reader, default_of
 from .errors import ApplicantInvalid
@@ -24,21 +25,6 @@ from .model import FieldSpec, Policy
 from .paths import flatten, messages_by_path, nest
 
 WORKING_AGE = 16
-
-
-class StrictDate(fields.Field):
-    """'YYYY-MM-DD' in ASCII digits, within the service's date window."""
-
-    default_error_messages = {"invalid": "Not a date in the form YYYY-MM-DD.",
-                              "window": OUTSIDE_WINDOW}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        day = iso_date(value)
-        if day is None:
-            raise self.make_error("invalid")
-        if not in_window(day):
-            raise self.make_error("window")
-        return day
 
 
 class StrictInteger(fields.Field):
@@ -102,7 +88,7 @@ def _leaf(spec: FieldSpec, required: bool) -> fields.Field:
                                                      "allow_none": True}
     kind = spec.type
     if kind == "date":
-        return StrictDate(**options)
+        return WindowDate(**options)
     if kind == "integer":
         return StrictInteger(validate=_range(spec), **options)
     if kind == "number":
@@ -111,7 +97,7 @@ def _leaf(spec: FieldSpec, required: bool) -> fields.Field:
         return StrictBoolean(**options)
     if kind == "enum":
         return fields.String(validate=validate.OneOf(list(spec.values)), **options)
-    record = Node.from_dict({"date": StrictDate(required=True),
+    record = Node.from_dict({"date": WindowDate(required=True),
                              "kind": fields.String(required=True,
                                                    validate=validate.OneOf(list(spec.kinds)))})
     if not required:

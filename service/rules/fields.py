@@ -68,9 +68,10 @@ class NonNegative(Exact):
         return number
 
 
-class IsoDate(fields.Field):
-    """A date written as a quoted 'YYYY-MM-DD' string inside the service's date window
-    (1900-01-01 to 2200-12-31), kept as that string."""
+class WindowDate(fields.Date):
+    """A date written exactly 'YYYY-MM-DD' in ASCII digits, between 1900-01-01 and
+    2200-12-31: the window of every date the service reads, so that date arithmetic never
+    leaves Python's years. Loads as a datetime.date (and documents as format: date)."""
 
     default_error_messages = {"invalid": "Not a date in the form YYYY-MM-DD.",
                               "window": OUTSIDE_WINDOW}
@@ -81,6 +82,14 @@ class IsoDate(fields.Field):
             raise self.make_error("invalid")
         if not in_window(day):
             raise self.make_error("window")
+        return day
+
+
+class IsoDate(WindowDate):
+    """A WindowDate kept as the string it was written as (policy files keep their text)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        super()._deserialize(value, attr, data, **kwargs)
         return value
 
 
