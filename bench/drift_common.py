@@ -1,7 +1,8 @@
 """Scored synthetic populations for the drift statistics: the declared references
 (bench/make_references.py), the false-alarm measurement (bench/bench_drift_false_alarms.py)
-and the end-to-end Prometheus test. Applicants come from service.population's generator
-and are scored by the service itself (POST /v1/score/batch on a test client, record:
+and the end-to-end Prometheus test. Applicants come from service.population's generator,
+drawn from each city's distributions declared in service/populations/<city>.yaml, and are
+scored by the service itself (POST /v1/score/batch on a test client, record:
 false), so every total is the one the service would record."""
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def applicants(policy, n: int, seed: int, as_of: dt.date | None = None,
     rng = random.Random(seed)
     out = []
     for _ in range(n):
-        applicant = synthetic_applicant(rng, policy.fields, as_of)
+        applicant = synthetic_applicant(rng, policy.fields, as_of, city=policy.city)
         if shift is not None:
             shift(applicant, rng)
         out.append(applicant)

@@ -1,10 +1,13 @@
 """Write the declared reference of every shipped policy version
 (service/monitoring/references/<city>/<version>.yaml): the histogram of N synthetic
-applicants (service.population's generator) as the service scores them.
+applicants as the service scores them, drawn from the city's distributions declared in
+service/populations/<city>.yaml (service.synthetic, through service.population's
+generator with the city).
 
     .venv/bin/python bench/make_references.py [--n 20000] [--seed 2026]
 
-Run it again when a policy version is added or the generator changes; a reference made
+Run it again when a policy version is added or the generator or a city's declared
+distributions change; a reference made
 for other rules (another SHA-256) is ignored by the service.
 """
 
@@ -28,8 +31,9 @@ def main(argv=None) -> int:
     app = scoring_app()
     for policy in policies(app):
         hist = histogram(score(app, policy, applicants(policy, args.n, args.seed)))
-        path = reference.write(policy, hist, f"synthetic: {args.n} applicants of "
-                                             f"service.population, seed {args.seed}")
+        path = reference.write(policy, hist, f"synthetic: {args.n} applicants drawn from "
+                                             f"service/populations/{policy.city}.yaml, "
+                                             f"seed {args.seed}")
         print(f"{policy.city} {policy.version}: {hist.count} scores, pass rate "
               f"{hist.pass_rate:.3f}, mean {hist.mean:.2f} -> {path}")
     return 0

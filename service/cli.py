@@ -238,12 +238,14 @@ def cmd_generate(args) -> int:
             writer = csv.writer(out)
             writer.writerow(columns)
             for _ in range(args.n):
-                flat = flatten(synthetic_applicant(rng, policy.fields, as_of))
+                flat = flatten(synthetic_applicant(rng, policy.fields, as_of,
+                                                   city=policy.city))
                 writer.writerow([json.dumps(flat[c]) if isinstance(flat.get(c), list)
                                  else _csv_text(flat.get(c)) for c in columns])
         else:
             for _ in range(args.n):
-                out.write(json.dumps(synthetic_applicant(rng, policy.fields, as_of)) + "\n")
+                out.write(json.dumps(synthetic_applicant(rng, policy.fields, as_of,
+                                                           city=policy.city)) + "\n")
     finally:
         if out is not sys.stdout:
             out.close()

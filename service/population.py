@@ -212,8 +212,17 @@ def _pick(rng: random.Random, weighted):
 
 
 def synthetic_applicant(rng: random.Random, fields: dict[str, FieldSpec],
-                        as_of: dt.date) -> dict:
-    """Values for every field a policy declares, consistent with each other."""
+                        as_of: dt.date, *, city: str | None = None) -> dict:
+    """Values for every field a policy declares, consistent with each other. With the
+    city, drawn from its distributions declared in data (service/synthetic.py; a field
+    it does not declare falls back to the guess below); without it, or for a city that
+    declares none, each field's meaning is guessed from its name."""
+    if city is not None:
+        from service.synthetic import synthetic
+
+        drawn = synthetic(rng, fields, as_of, city)
+        if drawn is not None:
+            return drawn
     age = min(max(int(rng.gauss(36, 7)), 19), 58)
     born = as_of - dt.timedelta(days=age * 365 + rng.randint(0, 364))
     working = max((age - 18) * 12, 0)

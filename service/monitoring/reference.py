@@ -5,11 +5,10 @@ The files live beside this module, in references/<city>/<version>.yaml, not in t
 policy directory (whose files are hashed and published, and whose every file the
 loader and the Kubernetes ConfigMap read). Each names the SHA-256 of the policy it was
 scored under; a file whose hash does not match the policy served is not used (the
-reference would describe other rules). Written by bench/make_references.py from the
-synthetic populations of service/population.py. Those guess some fields' meanings from
-their names, so these references are placeholders until per-city distributions are
-declared in data (issue "Drift monitoring an on-call operator can trust", item 11);
-an admin's baseline of real scores should replace them in any deployment.
+reference would describe other rules). Written by bench/make_references.py from
+synthetic populations drawn from the per-city distributions of service/populations/
+(stated assumptions, not official statistics), so an admin's baseline of real scores
+should replace them once a deployment has some.
 """
 
 from __future__ import annotations
