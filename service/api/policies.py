@@ -56,6 +56,7 @@ def list_policies():
             "versions": [{"version": p.version, "effective_from": p.effective_from.isoformat(),
                           "effective_to": p.effective_to and p.effective_to.isoformat(),
                           "sha256": p.sha256, "published": _published(registry, p),
+                          "withdrawn": registry.withdrawal(p),
                           "file": p.file} for p in versions],
         })
     return json_response({"revision": registry.revision, "cities": cities})
@@ -72,6 +73,7 @@ def get_policy(query, city):
     registry = request_policies()
     policy = registry.resolve(city, query["as_of"] or dt.date.today(), query["version"])
     return json_response({"policy": policy.ref, "published": _published(registry, policy),
+                          "withdrawn": registry.withdrawal(policy),
                           "required": parser_of(policy).required,
                           "form": form_of(policy), "document": policy.document})
 

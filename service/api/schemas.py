@@ -126,6 +126,10 @@ class PolicyVersion(Schema):
     effective_to = fields.String(allow_none=True)
     sha256 = fields.String()
     published = fields.Boolean()
+    withdrawn = fields.Dict(allow_none=True, metadata={
+        "description": "null, or {replaced_by, reason}: a correction supersedes this "
+                       "version; resolution by date serves the correction, a pinned request "
+                       "still gets this one, with a version_withdrawn note."})
     file = fields.String()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -40,6 +40,9 @@ class PolicyDir:
     tiers: dict
     cities: dict[str, list[Policy]]
     published: dict
+    # (city, version) of a withdrawn version -> {replaced_by, reason}: a published version
+    # proved wrong is never edited; its correction supersedes it for the same dates.
+    withdrawn: dict = field(default_factory=dict)
 
     def all(self):
         for versions in self.cities.values():
@@ -244,10 +247,44 @@ def _raw_defaults(tier: dict) -> dict:
     return {names.get(k, k): v for k, v in defaults.items() if v is not None}
 
 
-def _check_overlaps(cities: dict[str, list[Policy]], problems: list[Problem]) -> None:
+def _withdrawals(cities: dict[str, list[Policy]], problems: list[Problem]) -> dict:
+    """The versions that corrections supersede: {(city, version): {replaced_by, reason}}.
+    A correction is in force on exactly the dates of the version it replaces."""
+    out: dict = {}
+    for versions in cities.values():
+        by_version = {p.version: p for p in versions}
+        for policy in versions:
+            given = policy.spec.get("supersedes")
+            if not given:
+                continue
+            target = by_version.get(given["version"])
+            key = (policy.city, given["version"])
+            if target is None or target is policy:
+                problems.append(Problem(policy.file, "supersedes.version",
+                                        f"{policy.city!r} has no other version "
+                                        f"{given['version']!r} to supersede."))
+            elif (target.effective_from, target.effective_to) != (policy.effective_from,
+                                                                  policy.effective_to):
+                problems.append(Problem(policy.file, "effective_from",
+                                        f"A correction is in force on exactly the dates of the "
+                                        f"version it supersedes: {target.effective_from} to "
+                                        f"{target.effective_to or 'open end'}."))
+            elif key in out:
+                problems.append(Problem(policy.file, "supersedes.version",
+                                        f"{given['version']!r} is superseded already by "
+                                        f"{out[key]['replaced_by']!r}."))
+            else:
+                out[key] = {"replaced_by": policy.version, "reason": given["reason"]}
+    return out
+
+
+def _check_overlaps(cities: dict[str, list[Policy]], withdrawn: dict,
+                    problems: list[Problem]) -> None:
+    """Versions in force may not overlap; a withdrawn one is out of the way."""
     for versions in cities.values():
         versions.sort(key=lambda p: p.effective_from)
-        for a, b in zip(versions, versions[1:]):
+        serving = [p for p in versions if (p.city, p.version) not in withdrawn]
+        for a, b in zip(serving, serving[1:]):
             if a.effective_to is None or a.effective_to >= b.effective_from:
                 problems.append(Problem(b.file, "effective_from",
                                         f"Overlaps {a.file} (in force from "
@@ -291,10 +328,12 @@ def load_policy_dir(root: str | Path, *, check_published: bool = True) -> Policy
         policy = _load_city(root / rel, rel, tiers, problems)
         if policy is not None:
             cities.setdefault(policy.city, []).append(policy)
-    _check_overlaps(cities, problems)
+    withdrawn = _withdrawals(cities, problems)
+    _check_overlaps(cities, withdrawn, problems)
     published = _check_published(root, tree, cities, problems) if check_published else {}
     if problems:
         raise PolicyInvalid(problems)
     if not cities:
         raise PolicyInvalid([Problem(str(root), "cities", "No city policy found.")])
-    return PolicyDir(root=str(root), tiers=tiers, cities=cities, published=published)
+    return PolicyDir(root=str(root), tiers=tiers, cities=cities, published=published,
+                     withdrawn=withdrawn)

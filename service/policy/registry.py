@@ -54,8 +54,13 @@ class PolicyView:
                                  f"Known cities: {known}.", city=city, versions=[])
         return versions
 
+    def withdrawal(self, policy: Policy) -> dict | None:
+        """{replaced_by, reason} when a correction supersedes `policy`; else None."""
+        return self.policies.withdrawn.get((policy.city, policy.version))
+
     def resolve(self, city: str, on: dt.date, version: str | None = None) -> Policy:
-        """The version pinned, or the one in force on `on`; PolicyNotFound names what exists."""
+        """The version pinned (a withdrawn one too: an old decision can be reproduced), or
+        the one in force on `on`, never a withdrawn one; PolicyNotFound names what exists."""
         versions = self.versions(city)
         names = [p.version for p in versions]
         if version is not None:
@@ -65,8 +70,9 @@ class PolicyView:
             raise PolicyNotFound("unknown_version",
                                  f"City {city!r} has no version {version!r}. "
                                  f"Versions: {', '.join(names)}.", city=city, versions=names)
+        withdrawn = self.policies.withdrawn
         for policy in versions:
-            if policy.in_force(on):
+            if policy.in_force(on) and (city, policy.version) not in withdrawn:
                 return policy
         spans = "; ".join(f"{p.version} ({p.effective_from} to {p.effective_to or 'open end'})"
                           for p in versions)
@@ -148,3 +154,6 @@ class PolicyRegistry:
 
     def resolve(self, city: str, on: dt.date, version: str | None = None) -> Policy:
         return self._view.resolve(city, on, version)
+
+    def withdrawal(self, policy: Policy) -> dict | None:
+        return self._view.withdrawal(policy)

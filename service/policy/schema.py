@@ -118,6 +118,13 @@ class Entitlement(StrictSchema):
     label = bilingual(required=True)
 
 
+class Supersedes(StrictSchema):
+    """A correction names the published version it replaces and why."""
+
+    version = fields.String(required=True)
+    reason = bilingual(required=True)
+
+
 class CityPolicy(StrictSchema):
     city = fields.String(required=True, validate=ID)
     tier = fields.String(required=True, validate=ID)
@@ -140,6 +147,7 @@ class CityPolicy(StrictSchema):
     criteria = fields.List(ByKind({k: m.Params for k, m in KINDS.items()}), load_default=list)
     threshold = fields.Nested(Threshold, required=True)
     entitlements = fields.List(fields.Nested(Entitlement), load_default=list)
+    supersedes = fields.Nested(Supersedes, load_default=None, allow_none=True)
 
     @validates_schema
     def _dates(self, data, **kwargs):

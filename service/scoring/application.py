@@ -37,7 +37,19 @@ def score_application(policies, city: str, as_of: dt.date, applicant: dict,
     result = score(policy, values, as_of, key)
     if version is not None and not policy.in_force(as_of):
         result.notes.append(version_not_in_force(policy, as_of))
+    withdrawn = policies.withdrawal(policy)
+    if withdrawn is not None:
+        result.notes.append(version_withdrawn(policy, withdrawn))
     return Scored(policy, values, result)
+
+
+def version_withdrawn(policy: Policy, withdrawn: dict) -> dict:
+    """The note of a score under a withdrawn version (pinned, to reproduce a decision)."""
+    new, reason = withdrawn["replaced_by"], withdrawn["reason"]
+    return {"code": "version_withdrawn",
+            "zh": f"版本{policy.version}已撤回，由版本{new}取代：{reason['zh']}",
+            "en": f"Version {policy.version} is withdrawn and replaced by {new}: "
+                  f"{reason['en']}"}
 
 
 def version_not_in_force(policy: Policy, as_of: dt.date) -> dict:
