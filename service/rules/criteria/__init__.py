@@ -22,6 +22,7 @@ Adding a kind is one module here and one entry in KINDS.
 
 from __future__ import annotations
 
-from . import bands, best_of, flag, lookup, only_if, per_item, per_unit
+from . import bands, best_of, flag, lookup, only_if, per_item, per_unit, per_unit_tiers
 
-KINDS = {m.NAME: m for m in (per_unit, bands, lookup, flag, per_item, best_of, only_if)}
+KINDS = {m.NAME: m for m in (per_unit, per_unit_tiers, bands, lookup, flag, per_item, best_of,
+                              only_if)}
