@@ -35,10 +35,30 @@ class Rounding(StrictSchema):
                          validate=validate.OneOf(["half_up", "half_even", "down"]))
 
 
-class ReferenceDate(StrictSchema):
+class DateRule(StrictSchema):
     year_offset = fields.Integer(load_default=0, validate=validate.Range(-10, 10))
     month = fields.Integer(required=True, validate=validate.Range(1, 12))
     day = fields.Integer(required=True, validate=validate.Range(1, 31))
+
+
+class HalfYears(StrictSchema):
+    first = fields.Nested(DateRule, required=True)   # applications in January to June
+    second = fields.Nested(DateRule, required=True)  # applications in July to December
+
+
+class ReferenceDate(fields.Field):
+    """A reference date: one rule (`{year_offset, month, day}`), or one for each half of
+    the application's year (`{half_year: {first: rule, second: rule}}`: Tianjin counts
+    January-June applications to 31 December before, July-December ones to 30 June)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict) and "half_year" in value:
+            if set(value) != {"half_year"}:
+                raise ValidationError("Give half_year alone.")
+            return {"half_year": HalfYears().load(value["half_year"])}
+        if not isinstance(value, dict):
+            raise ValidationError("Must be a mapping.")
+        return DateRule().load(value)
 
 
 class FieldDeclaration(StrictSchema):
@@ -136,7 +156,7 @@ class CityPolicy(StrictSchema):
     title = bilingual(required=True)
     notes = fields.String(load_default=None)
     reference_dates = fields.Dict(keys=fields.String(validate=ID),
-                                  values=fields.Nested(ReferenceDate), load_default=dict)
+                                  values=ReferenceDate(), load_default=dict)
     rounding = fields.Nested(Rounding, load_default=lambda: {"places": 2, "mode": "half_up"})
     fields_ = fields.Dict(data_key="fields", keys=fields.String(validate=FIELD_PATH),
                           values=fields.Nested(FieldDeclaration), required=True)

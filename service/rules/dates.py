@@ -56,7 +56,10 @@ def shift_years(day: dt.date, years: int) -> dt.date:
 
 
 def reference_date(as_of: dt.date, rule: dict) -> dt.date:
-    """A named reference date of a policy, e.g. 31 December of the year before as_of."""
+    """A named reference date of a policy, e.g. 31 December of the year before as_of; with
+    `half_year`, the rule of the half of the year as_of falls in."""
+    if "half_year" in rule:
+        rule = rule["half_year"]["first" if as_of.month <= 6 else "second"]
     year = as_of.year + rule["year_offset"]
     day = rule["day"]
     while True:

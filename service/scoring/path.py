@@ -48,8 +48,11 @@ def values_on(policy: Policy, values: dict, as_of: dt.date, day: dt.date) -> dic
 def _event_dates(policy: Policy, values: dict, as_of: dt.date, until: dt.date) -> list[dt.date]:
     """Every date in (as_of, until] on which a derived fact or an accruing count can change."""
     found: set[dt.date] = set()
-    for year in range(as_of.year + 1, until.year + 1):
+    half_years = any("half_year" in rule for _, rule in compiled_of(policy).reference_dates)
+    for year in range(as_of.year, until.year + 1):
         found.add(dt.date(year, 1, 1))  # rounds and reference dates move with the year
+        if half_years:
+            found.add(dt.date(year, 7, 1))  # and, for half-year rules, with its half
     years = until.year - as_of.year + 1
     for fact in policy.spec["facts"].values():
         kind = FACTS[fact["kind"]]
