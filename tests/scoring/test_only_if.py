@@ -6,19 +6,16 @@ title scores only if the insurance base was at least the average wage), on
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from conftest import POLICIES
-from test_vector_twin import population
+from test_vector_twin import both_reports, population
 
 from service.policy.applicant import parser_of
 from service.policy.errors import PolicyInvalid
 from service.policy.loader import load_inline_policy, load_policy_dir
 from service.policy.yaml_io import load_yaml
-from service.population import csv_chunks, csv_row_reader, csv_rows
 from service.scoring.engine import score
-from service.scoring.simulate import Simulation
 from service.scoring.vector import VectorPolicy
 
 SHIPPED = load_policy_dir(POLICIES)
@@ -93,16 +90,5 @@ def test_columnar_equals_scalar_with_the_condition():
     current = next(p for p in SHIPPED.cities["shanghai"] if p.in_force(AS_OF))
     candidate = draft()
     VectorPolicy(candidate)  # columnar: it raises NotVectorisable otherwise
-    text = population(current, 1200, seed=7)
-    fields = {**current.fields, **candidate.fields}
-    scalar = Simulation(current, candidate, AS_OF, vectorise=False)
-    for number, row in csv_rows(io.StringIO(text), fields):
-        if isinstance(row, Exception):
-            scalar.unreadable(number, str(row))
-        else:
-            scalar.add(number, row)
-    twin = Simulation(current, candidate, AS_OF)
-    assert twin.vectors is not None
-    for header, rows, first in csv_chunks(io.StringIO(text), size=300):
-        twin.add_csv_chunk(header, rows, first, csv_row_reader(header, fields))
-    assert twin.report() == scalar.report()
+    expected, got = both_reports(current, candidate, population(current, 1200, seed=7), 300)
+    assert got == expected

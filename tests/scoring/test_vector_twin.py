@@ -70,25 +70,28 @@ def population(policy, n: int, seed: int) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("city", CITIES)
-def test_twin_equals_scalar(city):
-    current = next(p for p in SHIPPED.cities[city] if p.in_force(AS_OF))
-    candidate = candidate_for(current)
-    text = population(current, 1500, seed=len(city))
+def both_reports(current, candidate, text: str, chunk: int = 400) -> tuple[dict, dict]:
+    """(scalar report, vectorised report) of simulating `text` (CSV) under both policies;
+    fails when the candidate pair is not vectorised."""
     fields = {**current.fields, **candidate.fields}
-
     scalar = Simulation(current, candidate, AS_OF, vectorise=False)
     for number, row in csv_rows(io.StringIO(text), fields):
         if isinstance(row, Exception):
             scalar.unreadable(number, str(row))
         else:
             scalar.add(number, row)
-
     twin = Simulation(current, candidate, AS_OF)
-    assert twin.vectors is not None, f"{city} is not vectorised"
-    for header, rows, first in csv_chunks(io.StringIO(text), size=400):
+    assert twin.vectors is not None, f"{current.city} is not vectorised"
+    for header, rows, first in csv_chunks(io.StringIO(text), size=chunk):
         twin.add_csv_chunk(header, rows, first, csv_row_reader(header, fields))
+    return scalar.report(), twin.report()
 
-    expected, got = scalar.report(), twin.report()
+
+@pytest.mark.parametrize("city", CITIES)
+def test_twin_equals_scalar(city):
+    current = next(p for p in SHIPPED.cities[city] if p.in_force(AS_OF))
+    candidate = candidate_for(current)
+    expected, got = both_reports(current, candidate,
+                                 population(current, 1500, seed=len(city)))
     assert got == expected
     assert expected["errors"]["count"] > 0 and expected["current"]["scored"] > 1000
