@@ -143,6 +143,8 @@ def _after_request(response):
         extra["policy_versions"] = sorted({v for _, _, v in decisions})
     current_app.extensions["request_log"].write(extra)
     metrics.answered(endpoint, req.method, status, elapsed)
+    if status not in (429, 503):  # flask-limiter adds it to every limited answer
+        response.headers.pop("Retry-After", None)
     response.headers["X-Request-ID"] = request_id
     view = getattr(state, "policy_view", None)
     if view is not None:  # the one policy set this answer was computed with

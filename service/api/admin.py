@@ -7,13 +7,15 @@ from flask_smorest import Blueprint
 
 from .auth import require
 from .errors import problem
+from .operations import operation
 from .scoring import PROBLEMS, json_response
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Administration.")
 
 
 @blp.route("/policies/reload", methods=["POST"])
-@blp.doc(responses={"200": {"description": "The new set serves."},
+@blp.doc(**operation("reloadPolicies", "admin"),
+         responses={"200": {"description": "The new set serves."},
                     "422": {"description": "A file is invalid; the last good set serves on."},
                     **{k: v for k, v in PROBLEMS.items() if k != "422"}})
 @require("admin")

@@ -13,6 +13,7 @@ from service.monitoring import metrics as prom
 from service.policy_sync import safe_problem
 
 from .auth import current_principal, require
+from .operations import operation
 from .scoring import PROBLEMS, json_response
 
 blp = Blueprint("health", __name__, description="Liveness and readiness.")
@@ -24,14 +25,16 @@ def _json(description: str) -> dict:
 
 
 @blp.route("/healthz", methods=["GET"])
-@blp.doc(responses=_json("The process answers."))
+@blp.doc(**operation("healthz"),
+         responses=_json("The process answers."))
 def healthz():
     """Liveness: the process answers."""
     return json_response({"status": "ok"})
 
 
 @blp.route("/readyz", methods=["GET"])
-@blp.doc(responses={
+@blp.doc(**operation("readyz", "ops", anonymous=True),
+         responses={
     **_json("Ready or degraded and why in one word; with an ops key, the details."),
     **{k: v for k, v in PROBLEMS.items() if k == "401"}})
 def readyz():
@@ -76,7 +79,8 @@ def _degraded_by(store: dict, registry, sync: dict) -> str | None:
 
 
 @blp.route("/metrics", methods=["GET"])
-@blp.doc(responses={
+@blp.doc(**operation("metrics", "ops"),
+         responses={
     "200": {"description": "Prometheus text exposition format.",
             "content": {"text/plain": {"schema": {"type": "string"}}}},
     **{k: v for k, v in PROBLEMS.items() if k in ("401", "403")}})

@@ -16,6 +16,7 @@ from service.monitoring.histogram import Histogram, HistogramInvalid
 from .auth import require
 from .context import request_policies
 from .errors import ApiError, load_body
+from .operations import operation
 from .scoring import PROBLEMS, documented, json_body, json_response
 
 STORE_DOWN = {"503": documented("Problem", "The score store (Redis) does not answer; "
@@ -194,7 +195,8 @@ def _history_points(store, policy, reference, now, span, count) -> list[dict]:
 
 
 @blp.route("/drift", methods=["GET"])
-@blp.doc(responses={"200": {"description": "Per city and version: every statistic and its "
+@blp.doc(**operation("getDrift", "ops"),
+         responses={"200": {"description": "Per city and version: every statistic and its "
                                            "level."}, **PROBLEMS,
                                **STORE_DOWN})
 @require("ops")
@@ -209,7 +211,8 @@ def drift():
 
 
 @blp.route("/baseline", methods=["POST"])
-@blp.doc(responses={"200": {"description": "The reference now in use."}, **PROBLEMS,
+@blp.doc(**operation("setBaseline", "admin"),
+         responses={"200": {"description": "The reference now in use."}, **PROBLEMS,
                     **STORE_DOWN})
 @require("admin")
 def baseline():

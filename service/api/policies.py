@@ -10,6 +10,7 @@ from service.policy.applicant import parser_of
 from service.policy.diff import diff_policies
 
 from .context import request_policies
+from .operations import operation
 from .schemas import DiffQuery, PolicyList, PolicyQuery
 from .scoring import documented, json_response
 
@@ -44,6 +45,7 @@ def form_of(policy) -> list[dict]:
 
 
 @blp.route("", methods=["GET"])
+@blp.doc(**operation("listPolicies"))
 @blp.alt_response(200, schema=PolicyList, description="Every city and its versions.")
 def list_policies():
     """Every city served, with its versions, effective dates and hashes."""
@@ -64,7 +66,8 @@ def list_policies():
 
 @blp.route("/<city>", methods=["GET"])
 @blp.arguments(PolicyQuery, location="query")
-@blp.doc(responses={"200": {"description": "The resolved policy and the form it asks for."},
+@blp.doc(**operation("getPolicy"),
+         responses={"200": {"description": "The resolved policy and the form it asks for."},
                     "404": documented("Problem", "Unknown city or version."),
                     "422": documented("Problem", "No version in force on that date, or a "
                                                  "bad query.")})
@@ -80,7 +83,8 @@ def get_policy(query, city):
 
 @blp.route("/<city>/diff", methods=["GET"])
 @blp.arguments(DiffQuery, location="query")
-@blp.doc(responses={"200": {"description": "Criteria, gates, threshold and fields that changed."},
+@blp.doc(**operation("diffPolicies"),
+         responses={"200": {"description": "Criteria, gates, threshold and fields that changed."},
                     "404": documented("Problem", "Unknown city or version."),
                     "422": documented("Problem", "A bad query.")})
 def diff(query, city):

@@ -17,6 +17,7 @@ from .auth import current_principal, require
 from .context import request_policies
 from .errors import ApiError, as_problem, load_body, log_unhandled, problem_body
 from .json_depth import nests_deeper_than
+from .operations import operation
 from .schemas import ScoreRequest
 from .wire import wire
 
@@ -101,7 +102,8 @@ PROBLEMS = {
 
 # One @doc per view: each flask-smorest decorator adds a wrapper to every call.
 @blp.route("/score", methods=["POST"])
-@blp.doc(requestBody={"required": True, "content": {"application/json": {
+@blp.doc(**operation("scoreApplication", "score", anonymous=True),
+         requestBody={"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/ScoreRequest"}}}},
     responses={"200": documented("ScoreResult", "The explained score."), **PROBLEMS})
 @require("score", anonymous=True)
@@ -175,7 +177,8 @@ def _score_item(item, registry, record: Recorder) -> dict:
 
 
 @batch_blp.route("/score/batch", methods=["POST"])
-@batch_blp.doc(requestBody={"required": True, "content": {
+@batch_blp.doc(**operation("scoreBatch", "batch"),
+               requestBody={"required": True, "content": {
     "application/json": {"schema": {"type": "array", "maxItems": 10000,
                                     "items": {"$ref": "#/components/schemas/ScoreRequest"}}},
     "application/x-ndjson": {"schema": {"type": "string",

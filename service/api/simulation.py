@@ -15,6 +15,7 @@ from service.scoring.simulate import Simulation
 from .auth import require
 from .context import request_policies
 from .errors import ApiError, load_body
+from .operations import operation
 from .schemas import SimulateRequest
 from .scoring import PROBLEMS, json_body, json_response
 
@@ -66,7 +67,8 @@ def _rows(body: dict, fields: dict):
 
 
 @blp.route("/simulate", methods=["POST"])
-@blp.doc(requestBody={"required": True, "content": {"application/json": {
+@blp.doc(**operation("simulatePolicy", "simulate"),
+         requestBody={"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/SimulateRequest"}}}},
     responses={"200": {"description": "Both policies' pass rates, distributions, mean "
                                       "points per criterion, flips and row errors."},

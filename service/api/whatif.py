@@ -14,6 +14,7 @@ from service.scoring.whatif import apply_changes, delta
 from .auth import require
 from .context import request_policies
 from .errors import load_body
+from .operations import operation
 from .schemas import WhatIfRequest
 from .scoring import PROBLEMS, json_body, json_response
 from .wire import wire
@@ -50,7 +51,8 @@ def _quota_notes(policy, result) -> list[dict]:
 
 
 @blp.route("/what-if", methods=["POST"])
-@blp.doc(requestBody={"required": True, "content": {"application/json": {
+@blp.doc(**operation("whatIf", "score", anonymous=True),
+         requestBody={"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/WhatIfRequest"}}}},
     responses={"200": {"description": "Baseline, scenarios with deltas, path to the threshold."},
                **PROBLEMS})

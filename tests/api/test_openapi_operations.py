@@ -1,0 +1,58 @@
+"""What a generated client reads off /openapi.json besides bodies: an operationId for
+every operation, and who may call it (bearer, and the scope as x-scope); and Retry-After
+only on the answers it belongs to."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import make_app
+
+EXPECTED = {
+    ("post", "/v1/score"): ("scoreApplication", "score", True),
+    ("post", "/v1/score/batch"): ("scoreBatch", "batch", False),
+    ("post", "/v1/what-if"): ("whatIf", "score", True),
+    ("post", "/v1/simulate"): ("simulatePolicy", "simulate", False),
+    ("get", "/v1/policies"): ("listPolicies", None, True),
+    ("get", "/v1/policies/{city}"): ("getPolicy", None, True),
+    ("get", "/v1/policies/{city}/diff"): ("diffPolicies", None, True),
+    ("get", "/v1/monitoring/drift"): ("getDrift", "ops", False),
+    ("post", "/v1/monitoring/baseline"): ("setBaseline", "admin", False),
+    ("post", "/v1/admin/policies/reload"): ("reloadPolicies", "admin", False),
+    ("get", "/healthz"): ("healthz", None, True),
+    ("get", "/readyz"): ("readyz", "ops", True),
+    ("get", "/metrics"): ("metrics", "ops", False),
+}
+
+
+def operations(spec: dict) -> dict:
+    return {(method, path): op for path, item in spec["paths"].items()
+            for method, op in item.items() if method in ("get", "post", "put", "delete")}
+
+
+def test_every_operation_has_a_stable_id_and_says_who_may_call_it(client):
+    found = operations(client.get("/openapi.json").get_json())
+    assert set(found) == set(EXPECTED)
+    ids = [op["operationId"] for op in found.values()]
+    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[a-z][A-Za-z]+", i) for i in ids)
+    for key, (op_id, scope, anonymous) in EXPECTED.items():
+        op = found[key]
+        assert op["operationId"] == op_id, key
+        assert op.get("x-scope") == scope, key
+        if scope is None:
+            assert op["security"] == [], key
+        elif anonymous:
+            assert op["security"] == [{}, {"bearer": []}], key
+        else:
+            assert op["security"] == [{"bearer": []}], key
+
+
+def test_retry_after_only_on_429(keys_file):
+    client = make_app(keys_file, RATE_LIMIT_ANONYMOUS="1/minute").test_client()
+    body = {"city": "xian", "as_of": "2024-06-30", "applicant": {
+        "birth_date": "1990-05-01", "residence_permit_since": "2016-03-01",
+        "criminal_record": [], "local_knowledge_score": 86}}
+    ok = client.post("/v1/score", json=body)
+    assert ok.status_code == 200 and "Retry-After" not in ok.headers
+    refused = client.post("/v1/score", json=body)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
