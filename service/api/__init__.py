@@ -172,7 +172,8 @@ def register_api(app) -> None:
                          ("ScoreResult", schemas.ScoreAnswer), ("Problem", schemas.Problem),
                          ("BatchResponse", schemas.BatchResponse),
                          ("WhatIfRequest", schemas.WhatIfRequest),
-                         ("SimulateRequest", schemas.SimulateRequest)):
+                         ("SimulateRequest", schemas.SimulateRequest),
+                         ("BaselineRequest", monitoring.BaselineRequest)):
         api.spec.components.schema(name, schema=schema)
     for blp in (scoring.blp, scoring.batch_blp, whatif.blp, simulation.blp, policies.blp,
                 monitoring.blp, admin.blp, health.blp):

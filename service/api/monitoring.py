@@ -194,8 +194,19 @@ def _history_points(store, policy, reference, now, span, count) -> list[dict]:
     return points
 
 
+DRIFT_PARAMETERS = [
+    {"name": "window", "in": "query", "required": False,
+     "description": "The recent window: hours or days, from 1h to the retention (400d).",
+     "schema": {"type": "string", "pattern": "^[0-9]{1,6}[hd]$", "default": "24h",
+                "example": "7d"}},
+    {"name": "history", "in": "query", "required": False,
+     "description": "How many earlier windows of the same length to add, oldest first.",
+     "schema": {"type": "integer", "minimum": 0, "maximum": MAX_HISTORY, "default": 0}},
+]
+
+
 @blp.route("/drift", methods=["GET"])
-@blp.doc(**operation("getDrift", "ops"),
+@blp.doc(**operation("getDrift", "ops"), parameters=DRIFT_PARAMETERS,
          responses={"200": {"description": "Per city and version: every statistic and its "
                                            "level."}, **PROBLEMS,
                                **STORE_DOWN})
@@ -212,6 +223,8 @@ def drift():
 
 @blp.route("/baseline", methods=["POST"])
 @blp.doc(**operation("setBaseline", "admin"),
+         requestBody={"required": True, "content": {"application/json": {
+             "schema": {"$ref": "#/components/schemas/BaselineRequest"}}}},
          responses={"200": {"description": "The reference now in use."}, **PROBLEMS,
                     **STORE_DOWN})
 @require("admin")

@@ -56,3 +56,15 @@ def test_retry_after_only_on_429(keys_file):
     assert ok.status_code == 200 and "Retry-After" not in ok.headers
     refused = client.post("/v1/score", json=body)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
+def test_drift_parameters_and_the_baseline_body_are_declared(client):
+    spec = client.get("/openapi.json").get_json()
+    drift = spec["paths"]["/v1/monitoring/drift"]["get"]
+    params = {p["name"]: p for p in drift["parameters"]}
+    assert params["window"]["in"] == "query" and params["window"]["schema"]["default"] == "24h"
+    assert params["history"]["schema"]["maximum"] == 400
+    body = spec["paths"]["/v1/monitoring/baseline"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    baseline = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert {"city", "from", "to", "histogram"} <= set(baseline["properties"])
