@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http
 import os
 import re
 import time
@@ -26,10 +27,27 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._:@+/=-]{1,128}")
 
 
 class ServiceApi(Api):
-    """flask-smorest's Api with our problem+json errors instead of its own shape."""
+    """flask-smorest's Api with our problem+json errors instead of its own shape, in the
+    answers and in the document: every status an operation does not list, and the
+    `default` response of every operation, is a Problem (application/problem+json), not
+    flask-smorest's `Error` model, which the service never sends."""
+
+    ERROR_SCHEMA = schemas.Problem
 
     def _register_error_handlers(self):
         register_error_handlers(self._app)
+
+    def _register_responses(self):  # flask-smorest's hook: tests/api/test_openapi_operations
+        problem = {"application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/Problem"}}}
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["content"] = problem
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            self.DEFAULT_ERROR_RESPONSE_NAME,
+            {"description": "Any error: a Problem (RFC 9457).", "content": problem}, lazy=True)
 
 
 def _openapi_settings(app) -> None:

@@ -68,3 +68,15 @@ def test_drift_parameters_and_the_baseline_body_are_declared(client):
     ref = body["content"]["application/json"]["schema"]["$ref"]
     baseline = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert {"city", "from", "to", "histogram"} <= set(baseline["properties"])
+
+
+def test_the_default_response_of_every_operation_is_a_problem(client):
+    """Not flask-smorest's `Error` model, which the service never sends (a generated
+    client put `code` in an integer field and lost `detail` and `request_id`)."""
+    spec = client.get("/openapi.json").get_json()
+    default = spec["components"]["responses"]["DEFAULT_ERROR"]
+    assert default["content"] == {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert "Error" not in spec["components"]["schemas"]
+    for op in operations(spec).values():
+        assert op["responses"]["default"] == {"$ref": "#/components/responses/DEFAULT_ERROR"}
