@@ -37,59 +37,61 @@ class ScoreRequest(Strict):
 
 
 class PolicyRef(Schema):
-    city = fields.String()
-    tier = fields.String()
-    version = fields.String()
-    sha256 = fields.String()
-    effective_from = fields.String()
-    effective_to = fields.String(allow_none=True)
+    city = fields.String(required=True)
+    tier = fields.String(required=True)
+    version = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    effective_from = fields.String(required=True, metadata={"format": "date"})
+    effective_to = fields.String(allow_none=True, required=True, metadata={"format": "date"})
 
 
 class Gate(Schema):
-    id = fields.String()
-    passed = fields.Boolean()
-    label = fields.Nested(Bilingual)
-    reason = fields.Nested(Bilingual)
+    id = fields.String(required=True)
+    passed = fields.Boolean(required=True)
+    label = fields.Nested(Bilingual, required=True)
+    reason = fields.Nested(Bilingual, required=True)
 
 
 class Criterion(Schema):
-    criterion = fields.String()
-    input = fields.Raw(allow_none=True)
-    points = fields.Float()
-    points_exact = fields.String(metadata={"description": "Exact value, e.g. '113/12'."})
-    capped = fields.Boolean()
-    group = fields.String(allow_none=True)
-    label = fields.Nested(Bilingual)
-    rule = fields.String(metadata={"description": "The rule in words (English)."})
-    rule_i18n = fields.Nested(Bilingual)
+    criterion = fields.String(required=True)
+    input = fields.Raw(allow_none=True, required=True)
+    points = fields.Float(required=True)
+    points_exact = fields.String(required=True,
+                                 metadata={"description": "Exact value, e.g. '113/12'."})
+    capped = fields.Boolean(required=True)
+    group = fields.String(allow_none=True, required=True)
+    label = fields.Nested(Bilingual, required=True)
+    rule = fields.String(required=True,
+                         metadata={"description": "The rule in words (English)."})
+    rule_i18n = fields.Nested(Bilingual, required=True)
 
 
 class Note(Schema):
-    code = fields.String()
-    zh = fields.String()
-    en = fields.String()
+    code = fields.String(required=True)
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
 
 
 class ScoreAnswer(Schema):
     """The JSON answer of a score (component `ScoreResult`): scoring.result.ScoreResult as
     the API sends it."""
 
-    decision_id = fields.String()
-    policy = fields.Nested(PolicyRef)
-    as_of = fields.String()
-    round = fields.Integer(allow_none=True)
-    eligible = fields.Boolean()
-    gates = fields.List(fields.Nested(Gate))
-    total = fields.Float()
-    total_exact = fields.String()
-    threshold = fields.Float()
-    threshold_kind = fields.String()
-    threshold_estimated = fields.Boolean()
-    margin = fields.Float()
-    passes = fields.Boolean()
-    breakdown = fields.List(fields.Nested(Criterion))
-    entitlements = fields.List(fields.String())
-    notes = fields.List(fields.Nested(Note))
+    decision_id = fields.String(required=True)
+    policy = fields.Nested(PolicyRef, required=True)
+    as_of = fields.String(required=True, metadata={"format": "date"})
+    round = fields.Integer(allow_none=True, required=True)
+    eligible = fields.Boolean(required=True)
+    gates = fields.List(fields.Nested(Gate), required=True)
+    total = fields.Float(required=True)
+    total_exact = fields.String(required=True)
+    threshold = fields.Float(required=True)
+    threshold_kind = fields.String(required=True, validate=validate.OneOf(["fixed", "quota"]))
+    threshold_estimated = fields.Boolean(required=True)
+    margin = fields.Float(required=True)
+    passes = fields.Boolean(required=True)
+    breakdown = fields.List(fields.Nested(Criterion), required=True)
+    entitlements = fields.List(fields.String(), required=True)
+    notes = fields.List(fields.Nested(Note), required=True)
 
 
 class Problem(Schema):

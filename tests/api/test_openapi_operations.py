@@ -80,3 +80,15 @@ def test_the_default_response_of_every_operation_is_a_problem(client):
     assert "Error" not in spec["components"]["schemas"]
     for op in operations(spec).values():
         assert op["responses"]["default"] == {"$ref": "#/components/responses/DEFAULT_ERROR"}
+
+
+def test_a_score_answer_is_documented_with_its_required_fields_and_formats(client):
+    """A generated client types every field of a score as present (not "value or unset"),
+    dates as dates and the threshold kind as an enum."""
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    score = schemas["ScoreResult"]
+    assert {"decision_id", "policy", "total", "threshold", "passes", "breakdown",
+            "notes"} <= set(score["required"])
+    assert score["properties"]["as_of"]["format"] == "date"
+    assert score["properties"]["threshold_kind"]["enum"] == ["fixed", "quota"]
+    assert {"city", "version", "sha256", "effective_from"} <= set(schemas["PolicyRef"]["required"])
