@@ -273,14 +273,11 @@ class VectorPolicy:
         """A column (or fact) as Python values, None where null: what lookups match on."""
         return _objects(cols[name]) if name in cols else facts[name].astype(object)
 
-    def lookup_rows(self, rows, default, names, cols) -> np.ndarray:
-        return self._lookup_rows(rows, default, names, cols)
-
     def facts(self, cols: dict, as_of: dt.date) -> dict:
         dates = self.compiled.dates_on(as_of)
         return {name: derive(cols, dates) for name, derive in self.facts_columnar}
 
-    def _lookup_rows(self, rows, default, names, cols) -> np.ndarray:
+    def lookup_rows(self, rows, default, names, cols) -> np.ndarray:
         """First-match rows over several categorical columns: each distinct combination of
         values is matched once, by the scalar engine's own matcher."""
         codes, seen = None, []
