@@ -9,7 +9,7 @@ import numpy as np
 from marshmallow import fields, validate
 
 from ..dates import shift_years
-from .since import DateFact, Window, check_source
+from .since import DateFact, Window, check_source, source_reads
 
 NAME = "count"
 TYPE = "integer"
@@ -22,6 +22,9 @@ class Params(DateFact):
     within = fields.Nested(Window, load_default=None)
 
 
+reads = source_reads
+
+
 def check(name, f, where, ctx):
     out = check_source(f, where, ctx, "records")
     source = ctx.specs.get(f["source"])
@@ -32,9 +35,6 @@ def check(name, f, where, ctx):
                         f"{f['source']!r} has {sorted(source['kinds'])}."))
     return out
 
-
-def reads(f):
-    return [f["source"]]
 
 
 def compile(f):

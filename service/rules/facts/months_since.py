@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dates import completed_months, month_anniversary
-from .since import DateFact, check_source
+from .since import DateFact, check_date_source, source_reads
 
 NAME = "months_since"
 TYPE = "integer"
@@ -13,13 +13,7 @@ UNIT = "month"
 SEARCH = "time"
 Params = DateFact
 
-
-def check(name, f, where, ctx):
-    return check_source(f, where, ctx, "date")
-
-
-def reads(f):
-    return [f["source"]]
+check, reads = check_date_source, source_reads
 
 
 def compile(f):

@@ -31,3 +31,13 @@ def check_source(f, where, ctx, wanted: str) -> list:
     elif source["type"] != wanted:
         out.append((f"{where}.from", f"{f['source']!r} is not a {wanted} field."))
     return out
+
+
+def source_reads(f):
+    """A fact counted from one field reads that field."""
+    return [f["source"]]
+
+
+def check_date_source(name, f, where, ctx):
+    """The checks of a fact counted from a date field."""
+    return check_source(f, where, ctx, "date")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dates import shift_years
-from .since import DateFact, check_source
+from .since import DateFact, check_date_source, source_reads
 
 NAME = "years_since"
 TYPE = "integer"
@@ -13,13 +13,7 @@ UNIT = "year"
 SEARCH = "time"  # what-if: time passing moves it
 Params = DateFact
 
-
-def check(name, f, where, ctx):
-    return check_source(f, where, ctx, "date")
-
-
-def reads(f):
-    return [f["source"]]
+check, reads = check_date_source, source_reads
 
 
 def compile(f):
