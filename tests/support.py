@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -93,3 +94,15 @@ def cli(*args, stdin: str | None = None, env: dict | None = None) -> subprocess.
     return subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=root, input=stdin,
                           capture_output=True, text=True, timeout=120,
                           env=None if env is None else {**os.environ, **env})
+
+
+def wait_until(check, timeout: float = 10.0, every: float = 0.05):
+    """The first true answer of `check`, asked every `every` seconds for at most
+    `timeout`; AssertionError when none came."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout} s")

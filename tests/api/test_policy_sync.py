@@ -9,19 +9,10 @@ import pytest
 from conftest import bearer, make_app
 from gunicorn_process import Gunicorn
 from policy_edits import break_xian, policy_copy, set_xian_threshold
+from support import wait_until
 
 XIAN_APPLICANT = {"birth_date": "1990-05-01", "residence_permit_since": "2016-03-01",
                   "criminal_record": [], "local_knowledge_score": 86}
-
-
-def wait_until(check, timeout: float = 10.0, every: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(every)
-    raise AssertionError(f"not within {timeout} s")
 
 
 @pytest.fixture

@@ -14,21 +14,12 @@ import pytest
 import redis
 from conftest import bearer, make_app
 from policy_edits import policy_copy, set_xian_threshold
+from support import wait_until
 
 from service.policy.registry import PolicyRegistry
 from service.policy_sync import ANNOUNCED, PolicySync
 
 _fresh = itertools.count()
-
-
-def wait_until(check, timeout: float = 10.0, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(every)
-    raise AssertionError(f"not within {timeout} s")
 
 
 def restart_empty(server, tmp_path) -> None:
