@@ -12,6 +12,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 from service.monitoring import reference as declared_references
 from service.monitoring.drift import MIN_COUNT, drift_report, implied_cutoff
 from service.monitoring.histogram import Histogram, HistogramInvalid
+from service.scoring.engine import threshold_on
 
 from .auth import require
 from .context import request_policies
@@ -119,14 +120,12 @@ def threshold_lines(policy, today: dt.date, reference: Histogram | None):
     published cutoff carried forward ("carried_forward": an estimate, and the one the
     scores themselves use until the round's cutoff is published)."""
     rule = policy.threshold
+    points, estimated, _ = threshold_on(policy, today)  # what the scores are compared with
+    scored = float(points)
     if rule.get("kind") != "quota":
-        points = float(rule["points"])
-        return points, points, "fixed"
-    cutoffs = {int(y): float(v) for y, v in (rule.get("cutoffs") or {}).items()}
-    if today.year in cutoffs:
-        return cutoffs[today.year], cutoffs[today.year], "published"
-    earlier = [y for y in sorted(cutoffs) if y < today.year] or sorted(cutoffs)
-    scored = cutoffs[earlier[-1]] if earlier else None
+        return scored, scored, "fixed"
+    if not estimated:
+        return scored, scored, "published"
     estimate = None
     if reference is not None and reference.count >= MIN_COUNT:
         estimate = implied_cutoff(reference, rule.get("quota") or 0,
