@@ -17,11 +17,11 @@ from operator import itemgetter
 from service.policy.model import Policy
 from service.rules.criteria import KINDS
 from service.rules.dates import reference_date
+from service.rules.facts import FACTS
 from service.rules.gates import GATES
 
 from .context import CompileContext
 from .decision import DecisionKey
-from .facts import compile_facts
 from .points import common_denominator
 from .result import Scale, ScoreResult
 
@@ -167,7 +167,8 @@ def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
         scale=Scale(denominator, loaded["rounding"]["places"], loaded["rounding"]["mode"]),
         reference_dates=tuple(loaded["reference_dates"].items()),
         dates_on=_dates_rule(tuple(loaded["reference_dates"].items())),
-        facts=tuple(compile_facts(loaded["facts"])),
+        facts=tuple((name, FACTS[spec["kind"]].compile(spec))
+                    for name, spec in loaded["facts"].items()),
         gates=gates, gate_checks=tuple(g[1] for g in gates),
         criteria=criteria, evaluators=tuple(c.points for c in criteria), groups=groups,
         threshold=loaded["threshold"], threshold_for=_threshold_rule(loaded["threshold"]),
