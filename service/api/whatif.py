@@ -6,7 +6,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from service.policy.errors import ApplicantInvalid, PolicyNotFound
-from service.scoring.application import score_application
+from service.scoring.application import score_application, score_resolved
 from service.scoring.changes import smallest_changes
 from service.scoring.path import earliest_pass_date
 from service.scoring.whatif import apply_changes, delta
@@ -36,9 +36,9 @@ def _scenario(index: int, scenario: dict, body: dict, registry):
         raise ApplicantInvalid({where: [str(exc)]}) from None
     applicant = apply_changes(body["applicant"], scenario["set"], scenario["add"],
                               policy.fields, where)
-    return score_application(registry, city, as_of, applicant,
-                             current_app.extensions["decision_key"], version=version,
-                             prefix=f"{where}.applicant").result
+    return score_resolved(registry, policy, as_of, applicant,
+                          current_app.extensions["decision_key"], pinned=version is not None,
+                          prefix=f"{where}.applicant").result
 
 
 def _quota_notes(policy, result) -> list[dict]:

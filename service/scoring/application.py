@@ -33,9 +33,17 @@ def score_application(policies, city: str, as_of: dt.date, applicant: dict,
     `policies` is what resolves a city (a registry, or the one view a request holds).
     Raises PolicyNotFound or ApplicantInvalid, which callers turn into their answers."""
     policy = policies.resolve(city, as_of, version)
+    return score_resolved(policies, policy, as_of, applicant, key, pinned=version is not None,
+                          prefix=prefix)
+
+
+def score_resolved(policies, policy: Policy, as_of: dt.date, applicant: dict,
+                   key: DecisionKey, *, pinned: bool, prefix: str = "applicant") -> Scored:
+    """score_application for a caller that has resolved the policy already (what-if's
+    scenarios need its fields first); `pinned`: the request named the version."""
     values = parser_of(policy).parse(applicant, as_of, prefix=prefix)
     result = score(policy, values, as_of, key)
-    if version is not None and not policy.in_force(as_of):
+    if pinned and not policy.in_force(as_of):
         result.notes.append(version_not_in_force(policy, as_of))
     withdrawn = policies.withdrawal(policy)
     if withdrawn is not None:
