@@ -12,7 +12,7 @@ import math
 from decimal import Decimal
 
 from service.rules.cells import FAIL
-from service.rules.dates import EARLIEST, LATEST, iso_date
+from service.rules.dates import in_window, iso_date
 
 from .model import FieldSpec
 
@@ -26,7 +26,7 @@ def _in_range(spec: FieldSpec):
 
 def _date(value):
     day = iso_date(value)
-    return day if day is not None and EARLIEST <= day <= LATEST else FAIL
+    return day if day is not None and in_window(day) else FAIL
 
 
 def _integer(value):

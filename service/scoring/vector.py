@@ -20,7 +20,7 @@ from service.policy.model import Policy
 from service.rules.cells import CSV_INTEGER, CSV_NUMBER, FAIL, csv_boolean
 from service.rules.criteria import KINDS
 from service.rules.criteria.lookup import first_match
-from service.rules.dates import EARLIEST, LATEST, iso_date
+from service.rules.dates import EARLIEST, LATEST, in_window, iso_date
 from service.rules.facts import FACTS
 from service.rules.gates import GATES
 
@@ -103,7 +103,7 @@ def _records(text: str, spec, latest: int) -> list | None:
         day, kind = iso_date(item["date"]), item["kind"]
         if day is None or type(kind) is not str or kind not in spec.kinds:
             return None
-        if not EARLIEST <= day <= LATEST or np.datetime64(day, "D").astype(int) > latest:
+        if not in_window(day) or np.datetime64(day, "D").astype(int) > latest:
             return None
         out.append({"date": day, "kind": kind})
     return out
