@@ -121,7 +121,7 @@ def threshold_lines(policy, today: dt.date, reference: Histogram | None):
     scores themselves use until the round's cutoff is published)."""
     rule = policy.threshold
     points, estimated, _ = threshold_on(policy, today)  # what the scores are compared with
-    scored = float(points)
+    scored = None if points is None else float(points)  # None: ranked, nothing published
     if rule.get("kind") != "quota":
         return scored, scored, "fixed"
     if not estimated:
@@ -132,7 +132,7 @@ def threshold_lines(policy, today: dt.date, reference: Histogram | None):
                                   rule.get("expected_applicants") or 0)
     if estimate is not None:
         return scored, estimate, "reference"
-    return scored, scored, "carried_forward"
+    return scored, scored, "carried_forward" if scored is not None else None
 
 
 def drift_series(app, span: dt.timedelta, history: int = 0) -> list[dict]:
@@ -151,7 +151,7 @@ def drift_series(app, span: dt.timedelta, history: int = 0) -> list[dict]:
         current = store.window(city, version, now - span, now)
         threshold, line, method = threshold_lines(policy, today, reference)
         quota = policy.threshold.get("quota")
-        report = drift_report(reference, current, float(threshold or 0), quota=quota,
+        report = drift_report(reference, current, threshold, quota=quota,
                               applicants=policy.threshold.get("expected_applicants"),
                               published_cutoff=line if quota else None,
                               line_method=method)

@@ -41,8 +41,17 @@ def _scenario(index: int, scenario: dict, body: dict, registry):
                           prefix=f"{where}.applicant").result
 
 
+def _no_mark(result) -> dict:
+    """The path's answer where the scheme ranks with no pass mark: nothing to reach."""
+    return {"date": None, "reason": "no_pass_mark", "gates": [], "total": float(result.total),
+            "threshold": None if result.threshold is None else float(result.threshold),
+            "words": {"zh": "本市按排名落户，没有合格分数线，因此没有可达到的分值。",
+                      "en": "The city admits by rank with no pass mark: there is no line "
+                            "to reach."}}
+
+
 def _quota_notes(policy, result) -> list[dict]:
-    if policy.threshold["kind"] != "quota":
+    if policy.threshold["kind"] != "quota" or result.threshold is None:
         return []
     return [{"code": "next_cutoff_unknown",
              "zh": f"未来年度的落户分值未知；按最近公布的分值{result.threshold}推算。",
@@ -73,11 +82,13 @@ def what_if():
             errors.update(exc.errors)
     if errors:
         raise ApplicantInvalid(errors)
+    marked = baseline.passes is not None
     path = {
-        "earliest_pass": earliest_pass_date(policy, values, as_of, body["horizon_years"]),
+        "earliest_pass": earliest_pass_date(policy, values, as_of, body["horizon_years"])
+        if marked else _no_mark(baseline),
         "horizon_years": body["horizon_years"],
-        "changes": smallest_changes(policy, values, as_of, baseline),
-        "threshold": float(baseline.threshold),
+        "changes": smallest_changes(policy, values, as_of, baseline) if marked else [],
+        "threshold": None if baseline.threshold is None else float(baseline.threshold),
         "threshold_estimated": baseline.threshold_estimated,
         "notes": _quota_notes(policy, baseline),
     }

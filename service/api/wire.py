@@ -31,6 +31,7 @@ class WireCache:
         self.points: dict = {}
         self.gates: dict = {}
         self.items: dict = {}
+        self.omitted = orjson.Fragment(orjson.dumps(list(compiled.omitted)))
 
     def rule(self, rule: dict) -> bytes:
         key = id(rule)  # applied rules are texts made once at compile time
@@ -104,12 +105,14 @@ def wire(result: ScoreResult) -> dict:
         "gates": cache.gate_list(tuple(result.passed)),
         "total": float(result.total),
         "total_exact": result.total_exact,
-        "threshold": float(result.threshold),
+        "threshold": None if result.threshold is None else float(result.threshold),
         "threshold_kind": result.threshold_kind,
         "threshold_estimated": result.threshold_estimated,
-        "margin": float(result.margin),
+        "margin": None if result.threshold is None else float(result.margin),
         "passes": result.passes,
         "breakdown": cache.breakdown(result),
         "entitlements": result.entitlements,
         "notes": result.notes,
+        "omitted": cache.omitted,
+        "uncertain": result.uncertain,
     }

@@ -207,7 +207,7 @@ REASON_TEXT = {
 }
 
 
-def drift_report(reference: Histogram | None, current: Histogram, threshold: float,
+def drift_report(reference: Histogram | None, current: Histogram, threshold: float | None,
                  quota: int | None = None, applicants: int | None = None,
                  published_cutoff: float | None = None,
                  line_method: str | None = None) -> dict:
@@ -239,7 +239,8 @@ def drift_report(reference: Histogram | None, current: Histogram, threshold: flo
         "mean": current.mean if current_ok else None,
         "reference_mean": ref.mean if reference_ok else None,
         "mean_shift": (current.mean - ref.mean) if enough else None,
-        "near_threshold": near_threshold(current, threshold) if current_ok else None,
+        "near_threshold": near_threshold(current, threshold)
+        if current_ok and threshold is not None else None,
         "threshold": threshold,
     }
     out["pass_rate_change"] = (out["pass_rate"] - out["reference_pass_rate"]) if enough \

@@ -26,7 +26,33 @@ def check_policy(doc: dict, tier: dict) -> list[tuple[str, str]]:
     problems += _check_criteria(doc, types)
     problems += _check_rest(doc, types)
     problems += _check_tier(doc, tier)
+    problems += _check_provenance(doc)
     return problems
+
+
+def _check_provenance(doc: dict) -> list:
+    """Every criterion, gate and the threshold says where its figures were read and how
+    sure we are of them (alternatives nested in one inherit it); omitted indicators are
+    declared once each."""
+    out = []
+    items = [(f"criteria.{i}({c['id']})", c) for i, c in enumerate(doc["criteria"])]
+    items += [(f"gates.{i}({g['id']})", g) for i, g in enumerate(doc["gates"])]
+    items.append(("threshold", doc["threshold"]))
+    for where, item in items:
+        missing = [key for key in ("source", "confidence") if not item.get(key)]
+        if missing:
+            out.append((f"{where}.{missing[0]}", f"Missing {' and '.join(missing)}: say where "
+                        "this figure comes from (`source`: document, article or table, and "
+                        "where it was read) and how sure we are (`confidence`: high, medium "
+                        "or low)."))
+    ids = [o["id"] for o in doc["omitted"]]
+    scored = {c["id"] for c in doc["criteria"]}
+    for i, name in enumerate(ids):
+        if name in ids[:i]:
+            out.append((f"omitted.{i}.id", f"{name!r} is declared omitted twice."))
+        elif name in scored:
+            out.append((f"omitted.{i}.id", f"{name!r} is a criterion of this policy."))
+    return out
 
 
 def input_limits(tier: dict) -> dict:
@@ -247,13 +273,21 @@ def _check_tier(doc: dict, tier: dict) -> list:
     limit = tier["insurance_condition_max_years"]
     if limit is None:
         return out
-    for i, gate in enumerate(doc["gates"]):
-        spec = doc["fields_"].get(gate["input"])
+    for where, gate in _all_gates(doc["gates"]):
+        spec = doc["fields_"].get(gate.get("input"))
         low = gate.get("min")
         if not spec or not low or "value" not in low or "insurance" not in gate["input"]:
             continue
         months = low["value"] * (12 if spec["unit"] == "year" else 1)
         if months > limit * 12:
-            out.append((f"gates.{i}({gate['id']}).min",
+            out.append((f"{where}.min",
                         f"Tier {tier['tier']!r} caps an insurance condition at {limit} years."))
     return out
+
+
+def _all_gates(gates: list, prefix: str = "gates"):
+    """(path, gate) for every gate, the alternatives of an any_of gate included."""
+    for i, gate in enumerate(gates):
+        where = f"{prefix}.{i}({gate['id']})"
+        yield where, gate
+        yield from _all_gates(gate.get("of") or [], f"{where}.of")

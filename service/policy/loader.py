@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 
 from service.rules.criteria import KINDS
 from service.rules.facts import FACTS
+from service.rules.fields import PROVENANCE_KEYS
 from service.rules.gates import GATES
 
 from .applicant import parser_of
@@ -216,12 +217,34 @@ def build_city(raw: dict, rel: str, tiers: dict, problems: list[Problem],
         city=loaded["city"], tier=loaded["tier"], version=loaded["version"],
         effective_from=date.fromisoformat(loaded["effective_from"]),
         effective_to=date.fromisoformat(loaded["effective_to"]) if loaded["effective_to"] else None,
-        sha256=hashlib.sha256(canonical_json(document).encode()).hexdigest(),
+        sha256=hashlib.sha256(canonical_json(rules_of(document)).encode()).hexdigest(),
         file=rel, document=document, fields=_field_specs(loaded, tier), reads=_reads(loaded),
         spec=loaded,
     )
     parser_of(policy)  # built now, so that a loaded policy's first request pays nothing
     return policy
+
+
+def rules_of(document: dict) -> dict:
+    """The part of a resolved policy that decides scores, which its hash covers: all of it
+    but the provenance of its figures (`source`, `confidence`, `choice` on criteria, gates
+    and the threshold) and the declared `omitted` indicators. Saying where a figure was
+    read, or how sure we are of it, changes no decision, so a published version may gain
+    or correct its provenance without a new version (git keeps that history)."""
+    out = {k: v for k, v in document.items() if k != "omitted"}
+    for key in ("criteria", "gates", "threshold"):
+        if key in out:
+            out[key] = _without_provenance(out[key])
+    return out
+
+
+def _without_provenance(value):
+    if isinstance(value, dict):
+        return {k: _without_provenance(v) for k, v in value.items()
+                if k not in PROVENANCE_KEYS}
+    if isinstance(value, list):
+        return [_without_provenance(v) for v in value]
+    return value
 
 
 def load_inline_policy(source, tiers: dict, name: str = "<inline>") -> Policy:
@@ -249,7 +272,7 @@ def _raw_defaults(tier: dict) -> dict:
 
 def _withdrawals(cities: dict[str, list[Policy]], problems: list[Problem]) -> dict:
     """The versions that corrections supersede: {(city, version): {replaced_by, reason}}.
-    A correction is in force on exactly the dates of the version it replaces."""
+    A correction starts with the version it replaces and ends no later."""
     out: dict = {}
     for versions in cities.values():
         by_version = {p.version: p for p in versions}
@@ -263,12 +286,11 @@ def _withdrawals(cities: dict[str, list[Policy]], problems: list[Problem]) -> di
                 problems.append(Problem(policy.file, "supersedes.version",
                                         f"{policy.city!r} has no other version "
                                         f"{given['version']!r} to supersede."))
-            elif (target.effective_from, target.effective_to) != (policy.effective_from,
-                                                                  policy.effective_to):
+            elif not _within(policy, target):
                 problems.append(Problem(policy.file, "effective_from",
-                                        f"A correction is in force on exactly the dates of the "
-                                        f"version it supersedes: {target.effective_from} to "
-                                        f"{target.effective_to or 'open end'}."))
+                                        f"A correction starts on the day the version it "
+                                        f"supersedes starts ({target.effective_from}) and ends "
+                                        f"no later ({target.effective_to or 'open end'})."))
             elif key in out:
                 problems.append(Problem(policy.file, "supersedes.version",
                                         f"{given['version']!r} is superseded already by "
@@ -276,6 +298,17 @@ def _withdrawals(cities: dict[str, list[Policy]], problems: list[Problem]) -> di
             else:
                 out[key] = {"replaced_by": policy.version, "reason": given["reason"]}
     return out
+
+
+def _within(correction: Policy, target: Policy) -> bool:
+    """A correction starts with the version it replaces and ends no later: the dates it
+    gives up (a replaced open-ended version, now followed by a newer scheme) go to the
+    versions after it."""
+    if correction.effective_from != target.effective_from:
+        return False
+    if target.effective_to is None:
+        return True
+    return correction.effective_to is not None and correction.effective_to <= target.effective_to
 
 
 def _check_overlaps(cities: dict[str, list[Policy]], withdrawn: dict,

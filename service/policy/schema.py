@@ -11,12 +11,12 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from service.rules.criteria import KINDS
 from service.rules.dates import EARLIEST, LATEST
 from service.rules.facts import FACTS
-from service.rules.fields import ByKind, Exact, IsoDate, NonNegative, StrictSchema, bilingual
+from service.rules.fields import (CONFIDENCE, ByKind, Exact, IsoDate, NonNegative, Provenance,
+                                  StrictSchema, bilingual)
 from service.rules.gates import GATES
 
 FIELD_TYPES = ("date", "integer", "number", "boolean", "enum", "records")
 UNITS = ("year", "month", "day", "point", "item", "cny", "ratio")
-CONFIDENCE = ("high", "medium", "low")
 FIELD_PATH = validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
                        error="Use lower-case words joined by _ and dots.")
 ID = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lower-case words joined by _.")
@@ -107,9 +107,14 @@ class Group(StrictSchema):
     cap = NonNegative(required=True)
 
 
-class Threshold(StrictSchema):
+class Threshold(Provenance):
     kind = fields.String(required=True, validate=validate.OneOf(["fixed", "quota"]))
     points = Exact(load_default=None)
+    # A quota city's pass mark: the published cutoff of the round (an estimate of who is
+    # admitted), or none at all (Shenzhen ranks within its quota with no mark: `passes` is
+    # null; the published cutoffs still feed drift monitoring).
+    pass_mark = fields.String(load_default="cutoff", validate=validate.OneOf(["cutoff",
+                                                                              "none"]))
     quota = fields.Integer(load_default=None, validate=validate.Range(min=1))
     expected_applicants = fields.Integer(load_default=None, validate=validate.Range(min=1))
     cutoffs = fields.Dict(keys=fields.Integer(validate=validate.Range(
@@ -128,14 +133,25 @@ class Threshold(StrictSchema):
         if data["kind"] == "quota":
             if data["quota"] is None:
                 raise ValidationError("A quota threshold needs `quota`.", "quota")
-            if not data["cutoffs"]:
-                raise ValidationError("A quota threshold needs published `cutoffs`.", "cutoffs")
+            if not data["cutoffs"] and data["pass_mark"] == "cutoff":
+                raise ValidationError("A quota threshold needs published `cutoffs` (or "
+                                      "`pass_mark: none`).", "cutoffs")
+        if data["kind"] == "fixed" and data["pass_mark"] != "cutoff":
+            raise ValidationError("A fixed threshold is its own pass mark.", "pass_mark")
 
 
 class Entitlement(StrictSchema):
     id = fields.String(required=True, validate=ID)
     min_points = Exact(required=True)
     label = bilingual(required=True)
+
+
+class Omitted(StrictSchema):
+    """An indicator of the official scheme that this file does not score, and why."""
+
+    id = fields.String(required=True, validate=ID)
+    label = bilingual(required=True)
+    reason = bilingual(required=True)
 
 
 class Supersedes(StrictSchema):
@@ -167,6 +183,7 @@ class CityPolicy(StrictSchema):
     criteria = fields.List(ByKind({k: m.Params for k, m in KINDS.items()}), load_default=list)
     threshold = fields.Nested(Threshold, required=True)
     entitlements = fields.List(fields.Nested(Entitlement), load_default=list)
+    omitted = fields.List(fields.Nested(Omitted), load_default=list)
     supersedes = fields.Nested(Supersedes, load_default=None, allow_none=True)
 
     @validates_schema

@@ -104,7 +104,24 @@ def bilingual(**kwargs) -> fields.Nested:
     return fields.Nested(Bilingual, **kwargs)
 
 
-class CriterionBase(StrictSchema):
+CONFIDENCE = ("high", "medium", "low")
+
+
+class Provenance(StrictSchema):
+    """Where a figure was read and how sure we are of it. A policy's top-level criteria,
+    gates and threshold must say both (checked once merged); a criterion nested in another
+    (best_of, only_if) inherits its parent's unless it gives its own. `choice: true` marks
+    a figure the service chose where the sources are silent or disagree."""
+
+    source = fields.String(load_default=None, validate=validate.Length(min=1, max=500))
+    confidence = fields.String(load_default=None, validate=validate.OneOf(CONFIDENCE))
+    choice = fields.Boolean(load_default=False)
+
+
+PROVENANCE_KEYS = ("source", "confidence", "choice")
+
+
+class CriterionBase(Provenance):
     """The keys every criterion has, whatever its kind."""
 
     id = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*$"))

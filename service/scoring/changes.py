@@ -17,6 +17,7 @@ from service.policy.model import Policy
 from service.rules.criteria import KINDS
 from service.rules.dates import completed_months, shift_years
 from service.rules.facts import FACTS
+from service.rules.gates import GATES
 
 from .engine import compiled_of, probe
 from .result import plain
@@ -58,10 +59,8 @@ def _isolated(policy: Policy) -> dict[str, int]:
         for name in KINDS[c["kind"]].reads(c):
             readers.setdefault(name, set()).add(i if c["group"] is None else "group")
     for gate in policy.spec["gates"]:
-        readers.setdefault(gate["input"], set()).add("gate")
-        for side in ("min", "max"):
-            if isinstance(gate.get(side), dict) and "by" in gate[side]:
-                readers.setdefault(gate[side]["by"], set()).add("gate")
+        for name in GATES[gate["kind"]].reads(gate):
+            readers.setdefault(name, set()).add("gate")
     for fact in policy.spec["facts"].values():
         for name in FACTS[fact["kind"]].reads(fact):
             readers.setdefault(name, set()).add("fact")

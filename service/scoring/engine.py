@@ -54,6 +54,9 @@ class CompiledPolicy:
     threshold: dict
     threshold_for: object
     entitlements: tuple
+    omitted: tuple     # the scheme's indicators this policy does not score
+    doubtful: tuple    # per criterion: its medium/low provenance, or None when high
+    standing_notes: tuple  # notes every answer of this policy carries
     simple_reads: tuple
     other_reads: tuple
 
@@ -108,12 +111,15 @@ def _dates_rule(rules: tuple):
 
 
 def _threshold_rule(threshold: dict):
-    """as_of -> (threshold, estimated, round year): fixed, or a quota round's cutoff."""
+    """as_of -> (threshold, estimated, round year, notes): fixed, or a quota round's
+    cutoff. A quota scheme with no pass mark (`pass_mark: none`) still gives the round's
+    published cutoff as its line where one is known, else None."""
     if threshold["kind"] == "fixed":
         fixed = (threshold["points"], False, None, [])
         return lambda as_of: fixed
-    cutoffs = dict(threshold["cutoffs"])
+    cutoffs = dict(threshold["cutoffs"] or {})
     years = sorted(cutoffs)
+    marked = threshold["pass_mark"] == "cutoff"
     rounds: dict = {}
 
     def for_round(as_of):
@@ -122,14 +128,35 @@ def _threshold_rule(threshold: dict):
         if found is None:
             if year in cutoffs:
                 found = (cutoffs[year], False, year, [])
-            else:
+            elif years:
                 earlier = [y for y in years if y < year]
                 points = cutoffs[earlier[-1] if earlier else years[0]]
                 found = (points, True, year, [estimate_note(points, year)])
+            else:
+                found = (None, False, year, [])
+            if not marked:
+                found = (*found[:3], [NO_PASS_MARK, *found[3]])
             rounds[year] = found
         return found
 
     return for_round
+
+
+NO_PASS_MARK = {
+    "code": "no_pass_mark",
+    "zh": "本市在年度指标内按积分排名落户，没有合格分数线：无法判断是否达到，只能看排名。"
+          "所示分数线（如有）为以往年度公布的最低落户分值。",
+    "en": "This city admits by rank within the year's quota and sets no pass mark, so "
+          "there is no pass or fail; the line shown, where there is one, is the lowest "
+          "score admitted in a published round.",
+}
+
+
+def meets(compiled, eligible: bool, total, threshold):
+    """Whether an application passes: None where the scheme has no pass mark."""
+    if compiled.threshold.get("pass_mark", "cutoff") == "none" or threshold is None:
+        return None
+    return eligible and total >= threshold
 
 
 SIMPLE = ("integer", "enum", "boolean")
@@ -173,6 +200,10 @@ def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
         criteria=criteria, evaluators=tuple(c.points for c in criteria), groups=groups,
         threshold=loaded["threshold"], threshold_for=_threshold_rule(loaded["threshold"]),
         entitlements=tuple((e["id"], e["min_points"]) for e in loaded["entitlements"]),
+        omitted=tuple({"id": o["id"], "label": o["label"], "reason": o["reason"]}
+                      for o in loaded["omitted"]),
+        doubtful=tuple(_doubt(c) for c in loaded["criteria"]),
+        standing_notes=_understate(loaded["omitted"]),
         simple_reads=itemgetter(*simple) if len(simple) > 1 else (
             (lambda values: (values[simple[0]],)) if simple else (lambda values: ())),
         other_reads=tuple((n, ENCODERS[types[n]]) for n in policy.reads
@@ -236,6 +267,26 @@ def apply_group_caps(groups: tuple, ticks: list) -> None:
                 break
 
 
+def _understate(omitted: list) -> tuple:
+    if not omitted:
+        return ()
+    return ({"code": "may_understate",
+             "zh": "本政策文件未计入以下指标，总分可能偏低："
+                   + "、".join(o["label"]["zh"] for o in omitted) + "。",
+             "en": "This total may understate: the policy does not score "
+                   + "; ".join(o["label"]["en"] for o in omitted) + "."},)
+
+
+def _doubt(criterion: dict) -> dict | None:
+    """What an answer says of a criterion whose figures are not sure (medium or low
+    confidence, or a stated choice): None for a high-confidence one."""
+    if criterion.get("confidence") == "high" and not criterion.get("choice"):
+        return None
+    return {"id": criterion["id"], "label": criterion["label"],
+            "confidence": criterion.get("confidence"), "choice": bool(criterion.get("choice")),
+            "source": criterion.get("source")}
+
+
 def estimate_note(threshold, round_year) -> dict:
     return {
         "code": "threshold_estimated",
@@ -259,7 +310,8 @@ def tally(policy: Policy, values: dict, as_of: dt.date) -> tuple:
     if compiled.groups:
         apply_group_caps(compiled.groups, ticks)
     total = compiled.scale.points(sum(ticks))
-    return eligible, eligible and total >= compiled.threshold_for(as_of)[0], total, ticks
+    return eligible, meets(compiled, eligible, total, compiled.threshold_for(as_of)[0]), \
+        total, ticks
 
 
 def probe(policy: Policy, values: dict, as_of: dt.date) -> tuple[bool, Decimal, Decimal]:
@@ -290,6 +342,6 @@ def score(policy: Policy, values: dict, as_of: dt.date,
     return ScoreResult(
         policy, compiled, values, as_of, decision, round_year, eligible,
         passed, ticks, total_ticks, total, threshold, estimated,
-        eligible and total >= threshold,
+        meets(compiled, eligible, total, threshold),
         [e for e, least in compiled.entitlements if eligible and total >= least],
-        list(notes))
+        [*notes, *compiled.standing_notes])

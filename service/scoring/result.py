@@ -110,8 +110,8 @@ class ScoreResult:
         return self.compiled.threshold["kind"]
 
     @property
-    def margin(self) -> Decimal:
-        return self.total - self.threshold
+    def margin(self) -> Decimal | None:
+        return None if self.threshold is None else self.total - self.threshold
 
     @property
     def total_exact(self) -> str:
@@ -153,15 +153,25 @@ class ScoreResult:
                       for g in self.gates],
             "total": float(self.total),
             "total_exact": self.total_exact,
-            "threshold": float(self.threshold),
+            "threshold": None if self.threshold is None else float(self.threshold),
             "threshold_kind": self.threshold_kind,
             "threshold_estimated": self.threshold_estimated,
-            "margin": float(self.margin),
+            "margin": None if self.threshold is None else float(self.margin),
             "passes": self.passes,
             "breakdown": self._breakdown_dicts(),
             "entitlements": self.entitlements,
             "notes": self.notes,
+            "omitted": list(self.compiled.omitted),
+            "uncertain": self.uncertain,
         }
+
+    @property
+    def uncertain(self) -> list[dict]:
+        """The criteria of medium or low confidence (or stated choices) that gave points."""
+        shown = self.scale.shown
+        return [{**doubt, "points": shown(ticks)[0]}
+                for doubt, ticks in zip(self.compiled.doubtful, self.ticks)
+                if doubt is not None and ticks]
 
 
     def _breakdown_dicts(self) -> list[dict]:

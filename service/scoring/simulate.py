@@ -45,7 +45,7 @@ class Side:
         eligible, passes, total, ticks = result
         self.scored += 1
         self.eligible += eligible
-        self.passes += passes
+        self.passes += bool(passes)  # None (no pass mark) counts as not passing
         total = float(total)
         if total < BIN_LOW:
             self.below += 1
@@ -87,6 +87,11 @@ class Side:
                 elif total > self.best[0]:
                     heapq.heapreplace(self.best, total)
 
+    @property
+    def _marked(self) -> bool:
+        """Whether the policy has a pass mark (a quota city may rank with none)."""
+        return self.policy.threshold.get("pass_mark", "cutoff") != "none"
+
     def __post_init__(self):
         self.sums = [0] * len(compiled_of(self.policy).criteria)
 
@@ -100,8 +105,8 @@ class Side:
     def report(self) -> dict:
         out = {
             "policy": self.policy.ref, "scored": self.scored, "eligible": self.eligible,
-            "passes": self.passes,
-            "pass_rate": self.passes / self.scored if self.scored else None,
+            "passes": self.passes if self._marked else None,
+            "pass_rate": self.passes / self.scored if self.scored and self._marked else None,
             "histogram": {"edges": bin_edges(), "counts": self.bins, "below": self.below,
                           "above": self.above},
             "mean_points": self._means(),

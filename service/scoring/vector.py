@@ -327,5 +327,8 @@ class VectorPolicy:
         quotient += (remainder > 0) & (2 * remainder >= self.denominator)
         signed = np.where(total_ticks < 0, -quotient, quotient)
         threshold = self.compiled.threshold_for(as_of)[0]
-        passes = eligible & (signed >= math.ceil(Fraction(threshold) * 10**places))
+        if threshold is None or self.compiled.threshold.get("pass_mark") == "none":
+            passes = np.zeros(len(signed), bool)  # no pass mark: nobody "passes"
+        else:
+            passes = eligible & (signed >= math.ceil(Fraction(threshold) * 10**places))
         return eligible, passes, signed / 10**places, ticks

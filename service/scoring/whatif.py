@@ -113,7 +113,8 @@ def delta(base: ScoreResult, other: ScoreResult) -> dict:
                 for name in list(before) + [n for n in after if n not in before]}
     return {
         "total": float(other.total - base.total),
-        "margin": float(other.margin - base.margin),
+        "margin": None if base.margin is None or other.margin is None
+        else float(other.margin - base.margin),
         "passes": {"from": base.passes, "to": other.passes,
                    "changed": base.passes != other.passes},
         "eligible": {"from": base.eligible, "to": other.eligible},

@@ -8,6 +8,6 @@ passes) and `columnar(g, ctx)` ((cols, facts) -> a boolean column).
 
 from __future__ import annotations
 
-from . import flag, range_
+from . import any_of, flag, range_
 
-GATES = {m.NAME: m for m in (flag, range_)}
+GATES = {m.NAME: m for m in (flag, range_, any_of)}

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from .base import GateBase
+from .base import InputGate
 
 NAME = "flag"
 
 
-class Params(GateBase):
+class Params(InputGate):
     expect = fields.Boolean(load_default=True)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from marshmallow import ValidationError, fields, validates_schema
 
 from ..fields import Exact, StrictSchema
-from .base import GateBase
+from .base import InputGate
 
 NAME = "range"
 
@@ -28,7 +28,7 @@ class Bound(fields.Field):
         return {"value": Exact()._deserialize(value, attr, data)}
 
 
-class Params(GateBase):
+class Params(InputGate):
     min = Bound(load_default=None)
     max = Bound(load_default=None)
 
