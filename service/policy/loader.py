@@ -228,10 +228,11 @@ def build_city(raw: dict, rel: str, tiers: dict, problems: list[Problem],
 def rules_of(document: dict) -> dict:
     """The part of a resolved policy that decides scores, which its hash covers: all of it
     but the provenance of its figures (`source`, `confidence`, `choice` on criteria, gates
-    and the threshold) and the declared `omitted` indicators. Saying where a figure was
+    and the threshold), the declared `omitted` indicators and whether the scheme is
+    `official` or a model. Saying where a figure was
     read, or how sure we are of it, changes no decision, so a published version may gain
     or correct its provenance without a new version (git keeps that history)."""
-    out = {k: v for k, v in document.items() if k != "omitted"}
+    out = {k: v for k, v in document.items() if k not in ("omitted", "official")}
     for key in ("criteria", "gates", "threshold"):
         if key in out:
             out[key] = _without_provenance(out[key])

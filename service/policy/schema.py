@@ -184,6 +184,8 @@ class CityPolicy(StrictSchema):
     threshold = fields.Nested(Threshold, required=True)
     entitlements = fields.List(fields.Nested(Entitlement), load_default=list)
     omitted = fields.List(fields.Nested(Omitted), load_default=list)
+    # false for a model that no city has enacted (Xi'an: the urbanisation report's model)
+    official = fields.Boolean(load_default=True)
     supersedes = fields.Nested(Supersedes, load_default=None, allow_none=True)
 
     @validates_schema

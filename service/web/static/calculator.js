@@ -14,6 +14,7 @@
   let form = [];          // the policy's fields, in its order
   let byPath = new Map();
   let policyRef = null;
+  let policySource = null;  // the title of the policy's source document
   const values = {};      // what the applicant entered, by field path (text as typed)
   let fieldErrors = {};   // field path -> messages from the API
   let lastAnswer = null;  // the last what-if answer, re-rendered on a language switch
@@ -385,21 +386,23 @@
     total.textContent = number(result.total);
     total.dataset.value = result.total;
     const threshold = $("threshold");
-    threshold.replaceChildren(number(result.threshold));
+    threshold.replaceChildren(result.threshold === null ? t("no_line") : number(result.threshold));
     threshold.dataset.value = result.threshold;
     if (result.threshold_estimated) {
       threshold.append(el("span", { class: "note", text: ` (${t("threshold_estimated")})` }));
     }
     const margin = $("margin");
-    margin.textContent = number(result.margin, true);
+    margin.textContent = result.margin === null ? "—" : number(result.margin, true);
     margin.dataset.value = result.margin;
     const verdict = $("verdict");
-    const key = !result.eligible ? "ineligible" : result.passes ? "passes" : "fails";
+    const key = !result.eligible ? "ineligible"
+      : result.passes === null ? "ranked" : result.passes ? "passes" : "fails";
     verdict.textContent = t(key);
     verdict.className = "verdict " + key;
     renderGates(result);
     renderPath(answer.path_to_threshold, result);
     renderBreakdown(result);
+    renderSources(result);
     if (!shownFirstTotal) {
       shownFirstTotal = true;
       performance.mark("hukou:first-total");
@@ -460,6 +463,27 @@
     }
     for (const note of path.notes || []) items.push(words(note));
     $("path-list").replaceChildren(...items.map((text) => el("li", { text })));
+  }
+
+  // Where the figures come from: what the policy leaves out, and the figures of medium
+  // or low confidence (or our own choices) that gave points in this answer.
+  function renderSources(result) {
+    const items = [];
+    if (policySource) items.push(el("li", { text: t("source_line", { title: policySource }) }));
+    if ((result.omitted || []).length) {
+      const names = result.omitted.map((o) => words(o.label)).join(t("list_separator"));
+      items.push(el("li", { text: `${t("omitted_intro")} ${names}` }));
+    }
+    const unsure = (result.uncertain || []).map((u) => {
+      const how = [u.confidence ? t("confidence." + u.confidence) : null,
+        u.choice ? t("choice") : null].filter(Boolean).join(t("list_separator"));
+      return lang === "zh" ? `${words(u.label)}（${how}）` : `${words(u.label)} (${how})`;
+    });
+    if (unsure.length) {
+      items.push(el("li", { text: `${t("uncertain_intro")} ${unsure.join(t("list_separator"))}` }));
+    }
+    $("sources-list").replaceChildren(...items);
+    $("sources").hidden = !items.length;
   }
 
   function renderBreakdown(result) {
@@ -549,6 +573,9 @@
       const answer = await response.json();
       form = answer.form;
       policyRef = answer.policy;
+      const document_ = answer.document || {};
+      policySource = document_.source ? document_.source.title : null;
+      $("model-banner").hidden = document_.official !== false;
       byPath = new Map(form.map((f) => [f.path, f]));
     } catch (error) {
       status(t("unavailable"), "problem");
