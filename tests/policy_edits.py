@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -18,9 +19,11 @@ def policy_copy(root: Path) -> Path:
 def set_xian_threshold(root: Path, points: int) -> None:
     path = root / XIAN
     text = path.read_text()
-    start = text.index("threshold: {kind: fixed, points: ")
-    end = text.index("}", start)
-    path.write_text(text[:start] + f"threshold: {{kind: fixed, points: {points}" + text[end:])
+    found = re.search(r"^threshold:\n  kind: fixed\n  points: \d+\n", text, re.M)
+    if found is None:
+        raise AssertionError(f"{path}: no fixed threshold to set")
+    path.write_text(text[:found.start()] + f"threshold:\n  kind: fixed\n  points: {points}\n"
+                    + text[found.end():])
 
 
 def break_xian(root: Path) -> None:

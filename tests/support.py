@@ -50,6 +50,21 @@ def city_doc(**overrides) -> dict:
         "criteria": [], "threshold": {"kind": "fixed", "points": 10},
     }
     doc.update(overrides)
+    return with_provenance(doc)
+
+
+TEST_SOURCE = {"source": "a test's own figure", "confidence": "high"}
+
+
+def with_provenance(doc: dict) -> dict:
+    """The document with a test's provenance on every criterion, gate and threshold that
+    gives none (tests of other rules need not repeat it; the loader demands it)."""
+    items = [*doc.get("criteria", []), *doc.get("gates", [])]
+    if isinstance(doc.get("threshold"), dict):
+        items.append(doc["threshold"])
+    for item in items:
+        if isinstance(item, dict) and "source" not in item and "confidence" not in item:
+            item.update(TEST_SOURCE)
     return doc
 
 

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 
 from service.monitoring import metrics as prom
 from service.rules.dates import in_window, iso_date
+from service.scoring.answer import answer
 from service.scoring.application import score_application
 
 from .auth import current_principal, require
@@ -19,7 +20,6 @@ from .errors import ApiError, as_problem, load_body, log_unhandled, problem_body
 from .json_depth import nests_deeper_than
 from .operations import operation
 from .schemas import ScoreRequest
-from .wire import wire
 
 blp = Blueprint("score", __name__, url_prefix="/v1", description="Score applications.")
 batch_blp = Blueprint("batch", __name__, url_prefix="/v1", description="Score many at once.")
@@ -112,7 +112,7 @@ def score_one():
     body = load_request(json_body())
     policy, result = score_request(body, request_policies())
     Recorder()(body, policy, result)
-    return json_response(wire(result))
+    return json_response(answer(result))
 
 
 def _batch_items() -> list:
@@ -173,7 +173,7 @@ def _score_item(item, registry, record: Recorder) -> dict:
     body = load_request(item)
     policy, result = score_request(body, registry)
     record(body, policy, result)
-    return wire(result)
+    return answer(result)
 
 
 @batch_blp.route("/score/batch", methods=["POST"])

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from service.policy.errors import ApplicantInvalid, PolicyNotFound
+from service.scoring.answer import answer
 from service.scoring.application import score_application, score_resolved
 from service.scoring.changes import smallest_changes
 from service.scoring.path import earliest_pass_date
@@ -17,7 +18,6 @@ from .errors import load_body
 from .operations import operation
 from .schemas import WhatIfRequest
 from .scoring import PROBLEMS, json_body, json_response
-from .wire import wire
 
 blp = Blueprint("whatif", __name__, url_prefix="/v1", description="What if, and what next.")
 _schema = WhatIfRequest()
@@ -93,8 +93,8 @@ def what_if():
         "notes": _quota_notes(policy, baseline),
     }
     return json_response({
-        "baseline": wire(baseline),
-        "scenarios": [{"name": name, "result": wire(result), "delta": delta(baseline, result)}
+        "baseline": answer(baseline),
+        "scenarios": [{"name": name, "result": answer(result), "delta": delta(baseline, result)}
                       for name, result in results],
         "path_to_threshold": path,
     })

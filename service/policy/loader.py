@@ -95,7 +95,8 @@ def _named_errors(messages: dict, raw: dict) -> list[tuple[str, str]]:
 
 
 def merge(tier_defaults: dict, city: dict) -> dict:
-    """The tier's defaults under the city file: mappings by key, gates and criteria by id."""
+    """The tier's defaults under the city file: mappings by key, gates and criteria by id.
+    A field the city sets to null is left out (a version that must refuse it)."""
     merged = dict(tier_defaults)
     for key, value in city.items():
         base = merged.get(key)
@@ -105,6 +106,8 @@ def merge(tier_defaults: dict, city: dict) -> dict:
             merged[key] = kept + value
         elif isinstance(base, dict) and isinstance(value, dict):
             merged[key] = {**base, **value}
+            if key == "fields":  # a city leaves a tier field out by setting it to null
+                merged[key] = {k: v for k, v in merged[key].items() if v is not None}
         else:
             merged[key] = value
     return merged

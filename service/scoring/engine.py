@@ -55,7 +55,7 @@ class CompiledPolicy:
     threshold_for: object
     entitlements: tuple
     omitted: tuple     # the scheme's indicators this policy does not score
-    doubtful: tuple    # per criterion: its medium/low provenance, or None when high
+    doubtful: tuple    # per criterion: its medium/low provenance or None; () if all high
     standing_notes: tuple  # notes every answer of this policy carries
     simple_reads: tuple
     other_reads: tuple
@@ -202,7 +202,7 @@ def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
         entitlements=tuple((e["id"], e["min_points"]) for e in loaded["entitlements"]),
         omitted=tuple({"id": o["id"], "label": o["label"], "reason": o["reason"]}
                       for o in loaded["omitted"]),
-        doubtful=tuple(_doubt(c) for c in loaded["criteria"]),
+        doubtful=_doubts(loaded["criteria"]),
         standing_notes=_understate(loaded["omitted"]),
         simple_reads=itemgetter(*simple) if len(simple) > 1 else (
             (lambda values: (values[simple[0]],)) if simple else (lambda values: ())),
@@ -275,6 +275,13 @@ def _understate(omitted: list) -> tuple:
                    + "、".join(o["label"]["zh"] for o in omitted) + "。",
              "en": "This total may understate: the policy does not score "
                    + "; ".join(o["label"]["en"] for o in omitted) + "."},)
+
+
+def _doubts(criteria: list) -> tuple:
+    """Per criterion, what an answer says of its unsure figures; empty when all are sure
+    (so that answers of such a policy skip the look)."""
+    found = tuple(_doubt(c) for c in criteria)
+    return found if any(found) else ()
 
 
 def _doubt(criterion: dict) -> dict | None:

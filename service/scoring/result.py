@@ -12,6 +12,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import orjson
+
+from .answer import answer, plain  # noqa: F401 (plain: the input as JSON, for callers)
 from .points import exact_text, round_ticks
 
 
@@ -142,28 +145,9 @@ class ScoreResult:
         raise KeyError(criterion)
 
     def to_dict(self) -> dict:
-        """Plain JSON types; points as numbers with the policy's decimals."""
-        return {
-            "decision_id": self.decision_id,
-            "policy": self.policy,
-            "as_of": self.as_of,
-            "round": self.round,
-            "eligible": self.eligible,
-            "gates": [{"id": g.id, "passed": g.passed, "label": g.label, "reason": g.reason}
-                      for g in self.gates],
-            "total": float(self.total),
-            "total_exact": self.total_exact,
-            "threshold": None if self.threshold is None else float(self.threshold),
-            "threshold_kind": self.threshold_kind,
-            "threshold_estimated": self.threshold_estimated,
-            "margin": None if self.threshold is None else float(self.margin),
-            "passes": self.passes,
-            "breakdown": self._breakdown_dicts(),
-            "entitlements": self.entitlements,
-            "notes": self.notes,
-            "omitted": list(self.compiled.omitted),
-            "uncertain": self.uncertain,
-        }
+        """The answer as plain JSON types: the one encoding (service/scoring/answer.py),
+        decoded. The API sends answer() itself; the CLI and tests use this."""
+        return orjson.loads(orjson.dumps(answer(self)))
 
     @property
     def uncertain(self) -> list[dict]:
@@ -172,31 +156,3 @@ class ScoreResult:
         return [{**doubt, "points": shown(ticks)[0]}
                 for doubt, ticks in zip(self.compiled.doubtful, self.ticks)
                 if doubt is not None and ticks]
-
-
-    def _breakdown_dicts(self) -> list[dict]:
-        values, shown, out = self.values, self.scale.shown, []
-        for c, ticks in zip(self.compiled.criteria, self.ticks):
-            points, exact = shown(ticks)
-            rule = c.applied(values)
-            out.append({"criterion": c.id, "input": plain(c.shown(values)), "points": points,
-                        "points_exact": exact, "capped": c.can_cap and ticks != c.raw(values),
-                        "group": c.group, "label": c.label, "rule": rule["en"],
-                        "rule_i18n": rule})
-        return out
-
-
-def plain(value):
-    """An input value as JSON: dates as ISO strings, decimals as numbers."""
-    kind = type(value)
-    if kind is int or kind is bool or kind is str or value is None:
-        return value
-    if isinstance(value, Decimal):
-        return int(value) if value == int(value) else float(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value

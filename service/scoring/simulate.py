@@ -129,8 +129,14 @@ class Simulation:
         self.same_fields = current.fields == candidate.fields and current.reads == candidate.reads
         self.fields = {**current.fields, **candidate.fields}
         self.needed = set(current.reads) | set(candidate.reads)
+        # A field only one of the two declares: a row that gives it is refused by the other
+        # (the scalar path says so); a field both declare differently (required in one,
+        # another default or bound) cannot be read as one column for both.
+        self.one_sided = set(current.fields) ^ set(candidate.fields)
+        same_specs = all(current.fields[p] == candidate.fields[p]
+                         for p in set(current.fields) & set(candidate.fields))
         self.vectors = None
-        if vectorise:
+        if vectorise and same_specs:
             from .vector import NotVectorisable, VectorPolicy
 
             try:
@@ -194,6 +200,8 @@ class Simulation:
             try:
                 cols, ok = read_columns(header, rows, self.fields, self.needed, self.as_of,
                                         dt.date.today())
+                for path in self.one_sided & set(header):
+                    ok &= ~cols[path]["present"]
             except NotVectorisable:
                 ok = None
         flips: list = []

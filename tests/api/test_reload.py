@@ -50,8 +50,9 @@ def test_a_new_version_is_served_after_a_reload(keys_file, tmp_path):
     new.write_text(old.read_text().replace('version: "2024.1"', 'version: "2027.1"')
                    .replace('effective_from: "2024-01-01"', 'effective_from: "2027-01-01"')
                    .replace('effective_to: "2026-12-31"', "effective_to: null")
-                   .replace("threshold: {kind: fixed, points: 60}",
-                            "threshold: {kind: fixed, points: 65}"))
+                   .replace("threshold:\n  kind: fixed\n  points: 60\n",
+                            "threshold:\n  kind: fixed\n  points: 65\n"))
+    assert "points: 65" in new.read_text()
     (root / "published.yaml").unlink()  # drafts: nothing published in this copy
     resp = client.post("/v1/admin/policies/reload", headers=bearer("admin"))
     assert resp.status_code == 200, resp.get_json()

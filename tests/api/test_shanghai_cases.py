@@ -1,4 +1,11 @@
-"""Shanghai residence-permit points, hand-worked from shared/reference/other-cities.md.
+"""Shanghai residence-permit points under the withdrawn version 2018.1, pinned.
+
+2018.1 was corrected by 2018.2 (and 2023.1 follows from 2023): resolution by date no
+longer serves it, but a request pinning it still gets it, so a decision taken under it can
+be reproduced. These cases keep the totals 2018.1 gave (its own, wrong, table: title points
+without their salary condition and added to education, investment capped at 100,
+public-service and outer-suburb years counted beyond five, one insurance-base ratio). The
+correct table is tested in tests/cities/test_shanghai_scheme.py.
 
 Standard score 120. Age is completed years on as_of (2024-06-30 here).
 """
@@ -8,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 AS_OF = "2024-06-30"
+VERSION = "2018.1"  # withdrawn: pinned to reproduce its decisions
 
 
 def applicant(**overrides) -> dict:
@@ -83,12 +91,16 @@ CASES[15] = (*CASES[15], 300, True)
                          ids=[c[0] for c in CASES])
 def test_shanghai_profile(client, bureau_headers, person, total, passes):
     resp = client.post("/v1/score", json={"city": "shanghai", "as_of": AS_OF,
-                                          "applicant": person}, headers=bureau_headers)
+                                          "policy_version": VERSION, "applicant": person},
+                       headers=bureau_headers)
     assert resp.status_code == 200, resp.get_json()
     result = resp.get_json()
     assert (result["total"], result["passes"]) == (total, passes)
     assert result["threshold"] == 120
     assert ("public_services" in result["entitlements"]) is passes
+    assert result["policy"]["version"] == VERSION
+    (note,) = [n for n in result["notes"] if n["code"] == "version_withdrawn"]
+    assert "2018.2" in note["en"]
 
 
 @pytest.mark.parametrize("overrides,failed", [
@@ -98,6 +110,7 @@ def test_shanghai_profile(client, bureau_headers, person, total, passes):
 ], ids=["no-permit", "5-months-insured", "serious-crime-veto"])
 def test_each_gate_failing(client, bureau_headers, overrides, failed):
     result = client.post("/v1/score", json={"city": "shanghai", "as_of": AS_OF,
+                                            "policy_version": VERSION,
                                             "applicant": applicant(**overrides)},
                          headers=bureau_headers).get_json()
     assert [g["id"] for g in result["gates"] if not g["passed"]] == [failed]
@@ -106,6 +119,7 @@ def test_each_gate_failing(client, bureau_headers, overrides, failed):
 
 def test_capped_criteria_say_so(client, bureau_headers):
     result = client.post("/v1/score", json={"city": "shanghai", "as_of": AS_OF,
+                                            "policy_version": VERSION,
                                             "applicant": CASES[15][1]},
                          headers=bureau_headers).get_json()
     capped = {b["criterion"] for b in result["breakdown"] if b["capped"]}

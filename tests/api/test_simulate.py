@@ -23,7 +23,7 @@ def simulate(client, **body):
 def draft(threshold: int) -> str:
     doc = load_yaml(XIAN)  # strict: `on:` stays a key, not a boolean
     doc["version"] = "draft"
-    doc["threshold"] = {"kind": "fixed", "points": threshold}
+    doc["threshold"] = {**doc["threshold"], "points": threshold}
     return yaml.safe_dump(doc, allow_unicode=True)
 
 

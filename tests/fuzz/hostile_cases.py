@@ -432,9 +432,10 @@ FULL = {
     "tianjin": {**TIANJIN, "housing_fund_months": 24, "invention_patents": 1},
 }
 XIAN_TEXT = (POLICIES / "cities" / "xian" / "2024.1.yaml").read_text(encoding="utf-8")
-DRAFT_TEXT = XIAN_TEXT.replace("threshold: {kind: fixed, points: 60}",
-                               "threshold: {kind: fixed, points: 50}").replace(
+DRAFT_TEXT = XIAN_TEXT.replace("threshold:\n  kind: fixed\n  points: 60\n",
+                               "threshold:\n  kind: fixed\n  points: 50\n").replace(
     'version: "2024.1"', 'version: "draft"')
+assert "  points: 50\n" in DRAFT_TEXT
 CSV_HEADER = "birth_date,residence_permit_since,criminal_record,local_knowledge_score"
 CSV_BODY = CSV_HEADER + "\n1990-05-01,2016-03-01,[],86\n1991-01-01,2020-01-01,[],60\n"
 POPULATION = [XIAN, {**XIAN, "local_knowledge_score": 65},
@@ -760,11 +761,11 @@ def simulate_families(bomb_sizes: list[tuple[int, int]]) -> Iterator[Case]:
         ("a repeated key", "a: 1\na: 2\n"), ("a list", "- 1\n- 2\n"),
         ("city repeated three times", "city: xian\n" * 3), ("a NUL", "\x00"),
         ("tabs and a colon", "\t\t:"), ("1,000,000 x", "x" * 1_000_000),
-        ("threshold points 1e308", DRAFT_TEXT.replace("points: 50}", "points: 1e308}")),
+        ("threshold points 1e308", DRAFT_TEXT.replace("  points: 50\n", "  points: 1e308\n")),
         ("threshold points a 400-digit integer",
-         DRAFT_TEXT.replace("points: 50}", f"points: {BIG}}}")),
-        ("threshold points .nan", DRAFT_TEXT.replace("points: 50}", "points: .nan}")),
-        ("threshold points -.inf", DRAFT_TEXT.replace("points: 50}", "points: -.inf}")),
+         DRAFT_TEXT.replace("  points: 50\n", f"  points: {BIG}\n")),
+        ("threshold points .nan", DRAFT_TEXT.replace("  points: 50\n", "  points: .nan\n")),
+        ("threshold points -.inf", DRAFT_TEXT.replace("  points: 50\n", "  points: -.inf\n")),
         ("effective_from 9999-12-31", DRAFT_TEXT.replace('"2024-01-01"', '"9999-12-31"')),
         ("effective_from 0000-01-01", DRAFT_TEXT.replace('"2024-01-01"', '"0000-01-01"')),
         ("effective_from unquoted", DRAFT_TEXT.replace('"2024-01-01"', "2024-01-01")),

@@ -89,11 +89,13 @@ def shown(p):
 
 def _band_text(band) -> tuple[str, str]:
     lo, hi, pts = band["lower"], band["upper"], num(band["points"])
+    # 以下 and 以上 include their number (Civil Code art. 1259): an upper bound, which is
+    # excluded, is said with 不满 ("not yet reaching").
     if lo is None:
-        return f"{num(hi)}以下：{pts}分", f"under {num(hi)}: {pts}"
+        return f"不满{num(hi)}：{pts}分", f"under {num(hi)}: {pts}"
     if hi is None:
         return f"{num(lo)}及以上：{pts}分", f"{num(lo)} and above: {pts}"
-    return f"{num(lo)}至{num(hi)}以下：{pts}分", f"{num(lo)} to under {num(hi)}: {pts}"
+    return f"{num(lo)}及以上、不满{num(hi)}：{pts}分", f"{num(lo)} to under {num(hi)}: {pts}"
 
 
 def applied(p, ctx):

@@ -1,5 +1,6 @@
 """The closed set of fact kinds (values derived from the application at a reference
-date: age, years or months since a date, records counted, a table lookup), one module
+date: age, years or months since a date, records counted, a table lookup, the first
+of several fields given), one module
 each.
 
 A fact kind module defines `NAME`; `TYPE` (the type a criterion or gate reading it sees) and `UNIT`;
@@ -12,6 +13,6 @@ on which it can change for this source value).
 
 from __future__ import annotations
 
-from . import age, count, lookup, months_since, years_since
+from . import age, count, first_given, lookup, months_since, years_since
 
-FACTS = {m.NAME: m for m in (age, years_since, months_since, count, lookup)}
+FACTS = {m.NAME: m for m in (age, years_since, months_since, count, lookup, first_given)}

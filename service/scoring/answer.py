@@ -1,20 +1,36 @@
-"""Score results as orjson-ready data, fast: the parts that repeat are encoded once.
+"""The one encoding of a score result: the answer every caller gets (the API sends it as
+it is; `ScoreResult.to_dict()` is the same answer decoded for the CLI and tests).
 
 A breakdown's labels, groups and rule texts come from the policy and repeat in
 every answer; points repeat across applicants. They are encoded once per
-policy and reused as `orjson.Fragment`s. `ScoreResult.to_dict()` stays the
-reference: a test holds the two equal.
+policy and reused as `orjson.Fragment`s.
 """
 
 from __future__ import annotations
 
 import weakref
+from decimal import Decimal
 
 import orjson
 
-from service.scoring.result import ScoreResult, plain
 
 MEMO = 50_000
+
+
+def plain(value):
+    """An input value as JSON: dates as ISO strings, decimals as numbers."""
+    kind = type(value)
+    if kind is int or kind is bool or kind is str or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == int(value) else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
 class WireCache:
@@ -76,7 +92,7 @@ class WireCache:
         for index, (c, ticks) in enumerate(zip(self.criteria, result.ticks)):
             shown = c.shown(values)
             capped = c.can_cap and ticks != c.raw(values)
-            key = (index, tuple(shown.values()) if type(shown) is dict else shown, ticks, capped)
+            key = (index, _frozen(shown), ticks, capped)
             encoded = items.get(key)
             if encoded is None:
                 encoded = self.item(index, c, shown, ticks, capped, values)
@@ -86,12 +102,25 @@ class WireCache:
         return orjson.Fragment(b"[" + b",".join(parts) + b"]")
 
 
+def _frozen(shown):
+    """A breakdown input as a hashable key: the values of a flat mapping (a lookup's
+    categories), or the encoded text of a nested one (a best_of of lookups)."""
+    if type(shown) is not dict:
+        return shown
+    flat = tuple(shown.values())
+    try:
+        hash(flat)
+    except TypeError:
+        return orjson.dumps(plain(shown), option=orjson.OPT_SORT_KEYS)
+    return flat
+
+
 # One cache per loaded policy, forgotten with it (a reload drops the old set).
 _CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def wire(result: ScoreResult) -> dict:
-    """The same answer as `result.to_dict()`, with the repeating parts pre-encoded."""
+def answer(result) -> dict:
+    """A ScoreResult's answer, orjson-ready, with the repeating parts pre-encoded."""
     policy = result.policy_obj
     cache = _CACHES.get(policy)
     if cache is None:
