@@ -125,7 +125,7 @@ def test_shanghai_insurance_base_ratio_is_a_wage_multiple_not_hundreds():
 def test_counts_are_mostly_zero_with_a_small_tail():
     checks = {("beijing", "tax_violations"), ("beijing", "tax_years_over_100k"),
               ("shanghai", "investment_units"), ("shanghai", "false_materials_3y"),
-              ("tianjin", "invention_patents")}
+              ("tianjin", "false_information_5y")}
     for city, path in checks:
         policy = SHIPPED.cities[city][-1]
         values = [flatten(a).get(path, 0) for a in sample(policy)]

@@ -144,7 +144,9 @@ def _choices(spec) -> list:
     high = low + CHOICE_SPAN
     if spec.max is not None and (spec.max_from != "tier" or spec.max < high):
         high = int(spec.max)  # a tier's input limit is a sanity bound, not a choice to try
-    return [None] + list(range(low, high + 1)) if not spec.required else list(range(low, high + 1))
+    # "left out" is a choice only where leaving it out leaves no value (no default)
+    left_out = [None] if not spec.required and spec.default is None else []
+    return left_out + list(range(low, high + 1))
 
 
 def _search_categories(policy, values, paths: list[str], prober, index: int):

@@ -1,5 +1,6 @@
-"""Shenzhen and Tianjin, hand-worked from the values their policy files take from
-shared/reference/other-cities.md (as_of 2024-06-30)."""
+"""The withdrawn Shenzhen 2017.1 and Tianjin 2022.1, pinned: an old decision can still be
+reproduced, with its old totals and a note naming the correction (the corrected schemes
+are tested in tests/cities/)."""
 
 from __future__ import annotations
 
@@ -50,11 +51,28 @@ CASES = [
 ]
 
 
+WITHDRAWN = {"shenzhen": ("2017.1", "2017.2"), "tianjin": ("2022.1", "2022.2")}
+
+
 @pytest.mark.parametrize("city,applicant,total,passes", [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
 def test_profile(client, bureau_headers, city, applicant, total, passes):
-    resp = client.post("/v1/score", json={"city": city, "as_of": AS_OF, "applicant": applicant},
+    version, correction = WITHDRAWN[city]
+    resp = client.post("/v1/score", json={"city": city, "as_of": AS_OF, "applicant": applicant,
+                                          "policy_version": version},
                        headers=bureau_headers)
     assert resp.status_code == 200, resp.get_json()
     result = resp.get_json()
     assert (result["total"], result["passes"]) == (total, passes)
+    withdrawn = [n for n in result["notes"] if n["code"] == "version_withdrawn"]
+    assert len(withdrawn) == 1 and correction in withdrawn[0]["en"]
+
+
+@pytest.mark.parametrize("city", sorted(WITHDRAWN))
+def test_the_old_shape_is_refused_by_the_correction_in_force(client, bureau_headers, city):
+    applicant = next(c[2] for c in CASES if c[1] == city)
+    resp = client.post("/v1/score", json={"city": city, "as_of": AS_OF, "applicant": applicant},
+                       headers=bureau_headers)
+    assert resp.status_code == 422
+    errors = resp.get_json()["errors"]
+    assert any(path.startswith("applicant.") for path in errors), errors

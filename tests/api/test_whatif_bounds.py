@@ -20,8 +20,8 @@ from service.scoring.changes import smallest_changes
 
 TIANJIN = {"birth_date": "1990-01-01", "gender": "female", "residence_permit": True,
            "stable_residence": True, "social_insurance_months": 60,
-           "social_insurance_consecutive_months": 60, "invention_patents": 1,
-           "housing_fund_months": 10, "local_knowledge_score": 70}
+           "social_insurance_consecutive_months": 60, "false_information_5y": 1,
+           "housing_fund_months": 10, "residence": {"rented_months": 12}}
 
 
 def what_if(client, scenarios, applicant=None, city="tianjin", as_of="2024-06-30"):
@@ -35,8 +35,8 @@ def errors_of(resp) -> dict:
     return resp.get_json()["errors"]
 
 
-@pytest.mark.parametrize("path", ["invention_patents", "housing_fund_months",
-                                  "local_knowledge_score"])
+@pytest.mark.parametrize("path", ["false_information_5y", "housing_fund_months",
+                                  "residence.rented_months"])
 @pytest.mark.parametrize("amount", [1e308, 10**30, 2**63 - 1])
 def test_adding_past_the_maximum_names_the_scenario_field(client, path, amount):
     errors = errors_of(what_if(client, [{"name": "huge", "add": {path: amount}}]))
@@ -45,32 +45,32 @@ def test_adding_past_the_maximum_names_the_scenario_field(client, path, amount):
 
 
 def test_adding_below_the_minimum_names_the_scenario_field(client):
-    errors = errors_of(what_if(client, [{"name": "less", "add": {"invention_patents": -2}}]))
-    assert list(errors) == ["scenarios.0.add.invention_patents"]
-    assert "below the minimum 0" in errors["scenarios.0.add.invention_patents"][0]
+    errors = errors_of(what_if(client, [{"name": "less", "add": {"false_information_5y": -2}}]))
+    assert list(errors) == ["scenarios.0.add.false_information_5y"]
+    assert "below the minimum 0" in errors["scenarios.0.add.false_information_5y"][0]
 
 
 def test_adding_up_to_the_maximum_is_scored(client):
-    resp = what_if(client, [{"name": "many", "add": {"invention_patents": 999}}])
+    resp = what_if(client, [{"name": "many", "add": {"false_information_5y": 999}}])
     assert resp.status_code == 200, resp.get_json()
     scenario = resp.get_json()["scenarios"][0]
-    assert scenario["delta"]["criteria"]["invention_patents"] == 999 * 2
+    assert scenario["delta"]["criteria"]["false_information"] == 999 * -30
     assert scenario["result"]["total"] is not None
 
 
 @pytest.mark.parametrize("value", [1e308, 1001, 2**63 - 1])
 def test_setting_past_the_maximum_names_the_scenario_field(client, value):
-    errors = errors_of(what_if(client, [{"name": "set", "set": {"invention_patents": value}},
-                                        {"name": "score", "set": {"local_knowledge_score":
-                                                                  value}}]))
-    assert set(errors) == {"scenarios.0.applicant.invention_patents",
-                           "scenarios.1.applicant.local_knowledge_score"}
+    errors = errors_of(what_if(client, [{"name": "set", "set": {"false_information_5y": value}},
+                                        {"name": "fund", "set": {"housing_fund_months":
+                                                                 value}}]))
+    assert set(errors) == {"scenarios.0.applicant.false_information_5y",
+                           "scenarios.1.applicant.housing_fund_months"}
 
 
 def test_a_number_too_long_for_json_is_refused_not_scored(client):
     body = {"city": "tianjin", "as_of": "2024-06-30", "applicant": TIANJIN,
-            "scenarios": [{"name": "x", "set": {"invention_patents": 0}}]}
-    raw = json.dumps(body).replace('"invention_patents": 0}', '"invention_patents": ' +
+            "scenarios": [{"name": "x", "set": {"false_information_5y": 0}}]}
+    raw = json.dumps(body).replace('"false_information_5y": 0}', '"false_information_5y": ' +
                                    "9" * 400 + "}")
     resp = client.post("/v1/what-if", data=raw, content_type="application/json",
                        headers=bearer("bureau"))
@@ -78,7 +78,7 @@ def test_a_number_too_long_for_json_is_refused_not_scored(client):
     raw = raw.replace("9" * 400, "9" * 300)  # read as a float near 1e300
     errors = errors_of(client.post("/v1/what-if", data=raw, content_type="application/json",
                                    headers=bearer("bureau")))
-    assert list(errors) == ["scenarios.0.applicant.invention_patents"]
+    assert list(errors) == ["scenarios.0.applicant.false_information_5y"]
 
 
 def test_the_path_never_proposes_more_than_the_maximum(tmp_path):

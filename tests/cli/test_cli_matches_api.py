@@ -17,11 +17,13 @@ KEY = {"HUKOU_DECISION_KEY": "tests-decision-key-0123456789"}  # conftest.make_a
 
 
 def items(app) -> list[dict]:
-    """Three applicants per version: on a day it is in force (unpinned), and pinned on a
-    day it is not (the day before it took effect)."""
+    """Three applicants per version: on a day it is in force (unpinned, or pinned when it
+    is withdrawn: dates resolve to its correction), and pinned on a day it is not in force
+    (the day before it took effect)."""
     rng = random.Random(20261130)
     out = []
-    for city, versions in app.extensions["policies"].cities().items():
+    registry = app.extensions["policies"]
+    for city, versions in registry.cities().items():
         for policy in versions:
             in_force = policy.effective_from + dt.timedelta(days=200)
             if policy.effective_to is not None:
@@ -29,8 +31,10 @@ def items(app) -> list[dict]:
             before = policy.effective_from - dt.timedelta(days=1)
             for _ in range(3):
                 applicant = synthetic_applicant(rng, policy.fields, in_force)
-                out.append({"city": city, "as_of": in_force.isoformat(),
-                            "applicant": applicant})
+                current = {"city": city, "as_of": in_force.isoformat(), "applicant": applicant}
+                if registry.withdrawal(policy) is not None:  # dates serve its correction
+                    current["policy_version"] = policy.version
+                out.append(current)
                 out.append({"city": city, "as_of": before.isoformat(),
                             "policy_version": policy.version, "applicant": applicant})
     return out
@@ -44,6 +48,7 @@ def test_cli_json_equals_api_json_for_every_city_and_pinned_versions(app, tmp_pa
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(lines) == len(sent), out.stderr
     client = app.test_client()
+    registry = app.extensions["policies"]
     compared, pinned_notes = set(), 0
     for item, offline in zip(sent, lines):
         answer = client.post("/v1/score", json=item, headers=bearer("bureau"))
@@ -51,14 +56,18 @@ def test_cli_json_equals_api_json_for_every_city_and_pinned_versions(app, tmp_pa
             assert "errors" in offline or "error" in offline, (item, offline)
             continue
         assert offline == answer.get_json(), item
-        compared.add((item["city"], offline["policy"]["version"], "policy_version" in item))
-        if "policy_version" in item:
-            codes = [n["code"] for n in offline["notes"]]
+        version = offline["policy"]["version"]
+        policy = registry.resolve(item["city"], dt.date.fromisoformat(item["as_of"]), version)
+        outside = not policy.in_force(dt.date.fromisoformat(item["as_of"]))
+        compared.add((item["city"], version, outside))
+        codes = [n["code"] for n in offline["notes"]]
+        if outside:
             pinned_notes += codes.count("version_not_in_force")
             assert "version_not_in_force" in codes, item
-    versions = {(c, p.version) for c, v in app.extensions["policies"].cities().items()
-                for p in v}
-    assert {(c, v) for c, v, pinned in compared if pinned} == versions
-    assert {(c, v) for c, v, pinned in compared if not pinned} == versions
+        if registry.withdrawal(policy) is not None:
+            assert "version_withdrawn" in codes, item
+    versions = {(c, p.version) for c, v in registry.cities().items() for p in v}
+    assert {(c, v) for c, v, outside in compared if outside} == versions
+    assert {(c, v) for c, v, outside in compared if not outside} == versions
     assert pinned_notes >= len(versions)
     print(f"compared {len(compared)} (city, version, pinned) kinds over {len(sent)} items")

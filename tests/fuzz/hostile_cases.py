@@ -400,11 +400,12 @@ BEIJING = {"birth_date": "1988-03-15", "residence_permit": True, "gender": "fema
            "criminal_record": []}
 SHANGHAI = {"birth_date": "1988-03-15", "residence_permit": True, "social_insurance_months": 60,
             "education": {"level": "master", "diploma": True, "degree": True}}
-SHENZHEN = {"residence_permit_since": "2015-01-01", "residence_permit": True, "employed": True,
-            "insurance": {k: 60 for k in ("pension_months", "medical_months",
-                                          "unemployment_months", "work_injury_months",
-                                          "maternity_months")},
-            "education": {"level": "bachelor", "full_time": True}}
+SHENZHEN = {"birth_date": "1986-11-20", "gender": "male", "residence_permit": True,
+            "housing": {"owned_months": 65, "rented_months": 0, "owned_continuous_months": 65,
+                        "rented_continuous_months": 0},
+            "insurance": {"pension_months": 70, "medical_months": 70,
+                          "unemployment_months": 64, "work_injury_months": 70,
+                          "maternity_months": 64, "currently_paying": True}}
 TIANJIN = {"birth_date": "1988-03-15", "residence_permit": True, "gender": "male",
            "stable_residence": True, "social_insurance_months": 60,
            "social_insurance_consecutive_months": 60}
@@ -423,13 +424,28 @@ FULL = {
                 "tax_violations": 0, "honour": False,
                 "criminal_record": [{"kind": "administrative_detention", "date": "2020-01-01"}]},
     "shanghai": {**SHANGHAI, "professional_title": "senior", "skill_grade": 2,
+                 "insurance_base": {"ratio_36_of_48": 1.4, "ratio_24_of_36": 1.6,
+                                    "ratio_6_of_12": 1.3},
+                 "entrepreneur_talent": False, "innovation_intermediary_talent": False,
                  "shortage_major": True, "investment_units": 1,
-                 "social_insurance_base_ratio": 1.5, "public_service_sector_years": 2,
-                 "outer_suburb_years": 1, "fresh_graduate": False, "commendation_points": 10,
+                 "public_service_sector_years": 2, "outer_suburb_years": 1,
+                 "fresh_graduate": False, "commendation": "municipal_specific",
                  "spouse_hukou_marriage_years": 3, "false_materials_3y": 0,
-                 "serious_crime": False, "criminal_record": []},
-    "shenzhen": {**SHENZHEN, "housing": {"owned": "mortgaged"}},
-    "tianjin": {**TIANJIN, "housing_fund_months": 24, "invention_patents": 1},
+                 "serious_crime": False, "family_planning_violation": False,
+                 "criminal_record": []},
+    "shenzhen": {**SHENZHEN, "credit": {"overdue_under_90_days": 1, "overdue_90_days_or_more": 0,
+                                        "court_defaulter": False,
+                                        "joint_punishment_blacklist": False},
+                 "drug_record": False, "prohibited_organisation": False,
+                 "criminal_record": []},
+    "tianjin": {**TIANJIN, "housing_fund_months": 24,
+                "residence": {"rented_months": 12,
+                              "owned_months": {"central": 0, "ring": 0, "outer": 36,
+                                               "binhai": 0}},
+                "education": {"level": "bachelor"}, "professional_qualification": "none",
+                "skill_grade": 3, "occupation": "generally_short",
+                "spouse_insured_24_months": False, "skills_award": "none",
+                "false_information_5y": 0, "criminal_record": []},
 }
 XIAN_TEXT = (POLICIES / "cities" / "xian" / "2024.1.yaml").read_text(encoding="utf-8")
 DRAFT_TEXT = XIAN_TEXT.replace("threshold:\n  kind: fixed\n  points: 60\n",
@@ -1402,8 +1418,8 @@ def random_simulation(rng: random.Random, kind: str, notes: list) -> dict:
         notes[:] = [f"draft {n}" for n in notes]
         return {**simulate_body("json"), "candidate": {"policy": draft}}
     if city != "beijing":
-        body["candidate"]["version"] = {"xian": "2024.1", "shanghai": "2018.1",
-                                        "shenzhen": "2017.1", "tianjin": "2022.1"}[city]
+        body["candidate"]["version"] = {"xian": "2024.1", "shanghai": "2023.1",
+                                        "shenzhen": "2023.1", "tianjin": "2022.2"}[city]
     rows = mutate(rng, rows, rng.choice([1, 1, 2]), notes)
     notes[:] = [f"{kind} population row {n}" for n in notes]
     if kind == "json":

@@ -14,7 +14,8 @@
   let form = [];          // the policy's fields, in its order
   let byPath = new Map();
   let policyRef = null;
-  let policySource = null;  // the title of the policy's source document
+  let policySource = null;  // the title of the policy's source document (Chinese)
+  let policyTitle = null;   // the policy's own title, in both languages
   const values = {};      // what the applicant entered, by field path (text as typed)
   let fieldErrors = {};   // field path -> messages from the API
   let lastAnswer = null;  // the last what-if answer, re-rendered on a language switch
@@ -469,7 +470,9 @@
   // or low confidence (or our own choices) that gave points in this answer.
   function renderSources(result) {
     const items = [];
-    if (policySource) items.push(el("li", { text: t("source_line", { title: policySource }) }));
+    // The source document's title is Chinese only: English readers get the policy's title.
+    const title = lang === "zh" ? policySource : policyTitle && words(policyTitle);
+    if (title) items.push(el("li", { text: t("source_line", { title }) }));
     if ((result.omitted || []).length) {
       const names = result.omitted.map((o) => words(o.label)).join(t("list_separator"));
       items.push(el("li", { text: `${t("omitted_intro")} ${names}` }));
@@ -575,6 +578,7 @@
       policyRef = answer.policy;
       const document_ = answer.document || {};
       policySource = document_.source ? document_.source.title : null;
+      policyTitle = document_.title || null;
       $("model-banner").hidden = document_.official !== false;
       byPath = new Map(form.map((f) => [f.path, f]));
     } catch (error) {
