@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from .model import Policy
+from .schema import CityPolicy
 
-KEYED = ("criteria", "gates", "groups", "entitlements")
+KEYED = ("criteria", "gates", "groups", "entitlements", "omitted")
 MAPPED = ("fields", "facts", "reference_dates")
-PLAIN = ("threshold", "rounding", "effective_from", "effective_to", "title", "source", "tier")
+SAME = ("city", "version")  # what names the two, not a change
+# every other key of a resolved city policy, compared whole
+PLAIN = tuple(f.data_key or name for name, f in CityPolicy().fields.items()
+              if (f.data_key or name) not in KEYED + MAPPED + SAME) + ("tier_info",)
 
 
 def _by_id(items: list) -> dict:
@@ -39,6 +43,8 @@ def diff_policies(old: Policy, new: Policy) -> dict:
         section["added"] = [k for k in new_map if k not in old_map]
         section["removed"] = [k for k in old_map if k not in new_map]
         out[key] = section
-    out["changed"] = {k: {"old": a.get(k), "new": b.get(k)} for k in PLAIN if a.get(k) != b.get(k)}
+    # every other key (threshold, rounding, dates, title, source, notes, supersedes, ...)
+    rest = [k for k in PLAIN if k in a or k in b]
+    out["changed"] = {k: {"old": a.get(k), "new": b.get(k)} for k in rest if a.get(k) != b.get(k)}
     out["identical"] = old.sha256 == new.sha256
     return out
