@@ -180,3 +180,41 @@ def test_every_shipped_figure_says_where_it_comes_from():
         for item in items:
             assert item["source"] and item["confidence"] in ("high", "medium", "low"), \
                 (policy.file, item.get("id", "threshold"))
+
+
+FIRST_GIVEN_FIELDS = {
+    "since_2014": {"type": "integer", "unit": "month", "min": 0, "required": False,
+                   "label": _label("since 2014")},
+    "months": {"type": "integer", "unit": "month", "min": 0, "label": _label("months")},
+}
+
+
+def first_given(of):
+    doc = copy.deepcopy(BASE)
+    doc["fields"].update(FIRST_GIVEN_FIELDS)
+    doc["facts"] = {"counted": {"kind": "first_given", "of": of}}
+    doc["gates"] = [{"id": "counted_36", "kind": "range", "input": "counted", "min": 36,
+                     "label": _label("36"), "reason": _label("< 36"), **SRC}]
+    return doc
+
+
+@pytest.mark.parametrize("given,eligible", [
+    ({"since_2014": 36, "months": 10}, True),   # given: 36 counts, not the 10 months
+    ({"since_2014": 35, "months": 99}, False),  # given: 35, though 99 months in all
+    ({"months": 36}, True),                     # left out: the months, 36
+    ({"months": 35}, False),
+])
+def test_first_given_takes_the_first_field_the_application_gives(given, eligible):
+    policy = load_inline_policy(first_given(["since_2014", "months"]), TIERS)
+    result = run(policy, owned_months=0, rented_months=0, **given)
+    assert result.eligible is eligible
+
+
+@pytest.mark.parametrize("of,why", [
+    (["months", "since_2014"], "always has a value"),     # a required field first
+    (["since_2014", "no_such"], "not a declared number field"),
+    (["since_2014", "since_2014_b"], "not a declared number field"),
+])
+def test_first_given_is_refused_when_a_later_field_could_never_be_used(of, why):
+    found = problems(first_given(of))
+    assert any(why in message for message in found.values()), found

@@ -1,7 +1,7 @@
 """first_given fact: the first of several numeric fields that the application gives (a
 count that defaults to another: Tianjin's months insured since 2014 are, unless stated,
 all the months insured). Every field but the last may be left out; the last always has a
-value (required, or with a default)."""
+value (required, or with a default). All are fields, not facts."""
 
 from __future__ import annotations
 
@@ -23,12 +23,17 @@ class Params(StrictSchema):
 
 
 def check(name, f, where, ctx):
-    out = ctx.reads_ok(f"{where}.of", f["of"][-1:], ctx.NUMERIC)
-    for field in f["of"][:-1]:
+    out = []
+    for field in f["of"]:
         spec = ctx.specs.get(field)
         if spec is None or spec["type"] not in ctx.NUMERIC:
             out.append((f"{where}.of", f"{field!r} is not a declared number field."))
-        elif spec["required"] or spec["default"] is not None:
+    if out:
+        return out
+    out = ctx.reads_ok(f"{where}.of", f["of"][-1:], ctx.NUMERIC)
+    for field in f["of"][:-1]:
+        spec = ctx.specs[field]
+        if spec["required"] or spec["default"] is not None:
             out.append((f"{where}.of", f"{field!r} always has a value, so nothing after it "
                         "is ever used: make it optional with no default."))
     return out
