@@ -15,6 +15,7 @@ from service.logs import RequestLog
 from service.monitoring import metrics
 
 from . import admin, headers, health, monitoring, policies, schemas, scoring, simulation, whatif
+from .applicant_schema import register as register_applicant_components
 from .auth import KeyRing, current_principal
 from .auth_guard import AuthGuard
 from .body_limits import enforce as enforce_body_limit
@@ -193,6 +194,7 @@ def register_api(app) -> None:
                          ("SimulateRequest", schemas.SimulateRequest),
                          ("BaselineRequest", monitoring.BaselineRequest)):
         api.spec.components.schema(name, schema=schema)
+    register_applicant_components(api.spec)
     for blp in (scoring.blp, scoring.batch_blp, whatif.blp, simulation.blp, policies.blp,
                 monitoring.blp, admin.blp, health.blp):
         api.register_blueprint(blp)

@@ -7,17 +7,19 @@ from flask_smorest import Blueprint
 
 from .auth import require
 from .errors import problem
-from .operations import operation
-from .scoring import PROBLEMS, json_response
+from .operations import operation, problems, success
+from .ops_answers import ReloadAnswer
+from .scoring import json_response
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Administration.")
 
 
 @blp.route("/policies/reload", methods=["POST"])
 @blp.doc(**operation("reloadPolicies", "admin"),
-         responses={"200": {"description": "The new set serves."},
-                    "422": {"description": "A file is invalid; the last good set serves on."},
-                    **{k: v for k, v in PROBLEMS.items() if k != "422"}})
+         responses=problems(401, 403, 413, 415, 429, 422, s422="A file is invalid (`errors` "
+                            "by file and field); the last good set serves on (`revision`)."))
+@success(blp, ReloadAnswer, description="The new set serves.",
+         example={"revision": "622dbfa6a3ccf5ad", "count": 6})
 @require("admin")
 def reload_policies():
     """Reload every policy file; a bad file is refused with its errors and nothing changes.

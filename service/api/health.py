@@ -13,30 +13,25 @@ from service.monitoring import metrics as prom
 from service.policy_sync import safe_problem
 
 from .auth import current_principal, require
-from .operations import operation
-from .scoring import PROBLEMS, json_response
+from .operations import REQUEST_ID, operation, problems, success
+from .ops_answers import Health, Readiness
+from .scoring import json_response
 
 blp = Blueprint("health", __name__, description="Liveness and readiness.")
 
 
-def _json(description: str) -> dict:
-    return {"200": {"description": description,
-                    "content": {"application/json": {"schema": {"type": "object"}}}}}
-
-
 @blp.route("/healthz", methods=["GET"])
-@blp.doc(**operation("healthz"),
-         responses=_json("The process answers."))
+@blp.doc(**operation("healthz"))
+@success(blp, Health, description="The process answers.", example={"status": "ok"})
 def healthz():
     """Liveness: the process answers."""
     return json_response({"status": "ok"})
 
 
 @blp.route("/readyz", methods=["GET"])
-@blp.doc(**operation("readyz", "ops", anonymous=True),
-         responses={
-    **_json("Ready or degraded and why in one word; with an ops key, the details."),
-    **{k: v for k, v in PROBLEMS.items() if k == "401"}})
+@blp.doc(**operation("readyz", "ops", anonymous=True), responses=problems(401, 429))
+@success(blp, Readiness, description="Ready or degraded and why in one word; with an ops "
+                                     "key, the details.")
 def readyz():
     """Readiness: `status` (ready or degraded), `reason` (one word, null when ready) and
     `process` (which worker answered: a reload reaches each one). 'degraded' while Redis
@@ -82,8 +77,9 @@ def _degraded_by(store: dict, registry, sync: dict) -> str | None:
 @blp.doc(**operation("metrics", "ops"),
          responses={
     "200": {"description": "Prometheus text exposition format.",
-            "content": {"text/plain": {"schema": {"type": "string"}}}},
-    **{k: v for k, v in PROBLEMS.items() if k in ("401", "403")}})
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "headers": REQUEST_ID},
+    **problems(401, 403, 429)})
 @require("ops")
 def metrics():
     """Prometheus text format: requests, latency, scores, policies, store, drift gauges."""

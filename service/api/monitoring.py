@@ -17,11 +17,10 @@ from service.scoring.engine import threshold_on
 from .auth import require
 from .context import request_policies
 from .errors import ApiError, load_body
-from .operations import operation
-from .scoring import PROBLEMS, documented, json_body, json_response
+from .operations import operation, problems, success
+from .ops_answers import BaselineAnswer, DriftAnswer
+from .scoring import PROBLEMS, json_body, json_response
 
-STORE_DOWN = {"503": documented("Problem", "The score store (Redis) does not answer; "
-                                         "see Retry-After.")}
 blp = Blueprint("monitoring", __name__, url_prefix="/v1/monitoring",
                 description="Score distributions and threshold drift.")
 REFERENCE_DAYS = 30
@@ -206,9 +205,8 @@ DRIFT_PARAMETERS = [
 
 @blp.route("/drift", methods=["GET"])
 @blp.doc(**operation("getDrift", "ops"), parameters=DRIFT_PARAMETERS,
-         responses={"200": {"description": "Per city and version: every statistic and its "
-                                           "level."}, **PROBLEMS,
-                               **STORE_DOWN})
+         responses=problems(401, 403, 422, 429, 503, s422="A bad window or history."))
+@success(blp, DriftAnswer, description="Per city and version: every statistic and its level.")
 @require("ops")
 def drift():
     """Per city and version: the recent window (default 24h, ?window=7d) against the
@@ -224,8 +222,8 @@ def drift():
 @blp.doc(**operation("setBaseline", "admin"),
          requestBody={"required": True, "content": {"application/json": {
              "schema": {"$ref": "#/components/schemas/BaselineRequest"}}}},
-         responses={"200": {"description": "The reference now in use."}, **PROBLEMS,
-                    **STORE_DOWN})
+         responses={**PROBLEMS, **problems(503)})
+@success(blp, BaselineAnswer, description="The reference now in use.", policies=True)
 @require("admin")
 def baseline():
     """Freeze what was recorded in [from, to], or upload a histogram, as the reference."""

@@ -14,11 +14,12 @@ from service.rules.dates import in_window, iso_date
 from service.scoring.answer import answer
 from service.scoring.application import score_application
 
+from .answers import BatchResponse, ScoreAnswer
 from .auth import current_principal, require
 from .context import request_policies
 from .errors import ApiError, as_problem, load_body, log_unhandled, problem_body
 from .json_depth import nests_deeper_than
-from .operations import operation
+from .operations import PROBLEMS, operation, success
 from .schemas import ScoreRequest
 
 blp = Blueprint("score", __name__, url_prefix="/v1", description="Score applications.")
@@ -82,30 +83,13 @@ def json_body():
     return parse_json(request.get_data(cache=False))
 
 
-def documented(schema: str, description: str) -> dict:
-    media = "application/problem+json" if schema == "Problem" else "application/json"
-    return {"description": description,
-            "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
-
-
-PROBLEMS = {
-    "400": documented("Problem", "Malformed JSON."),
-    "401": documented("Problem", "A key was sent and is not valid."),
-    "403": documented("Problem", "The key lacks the scope."),
-    "404": documented("Problem", "Unknown city or version."),
-    "413": documented("Problem", "The body is too large."),
-    "415": documented("Problem", "The body is not JSON."),
-    "422": documented("Problem", "Field-level errors, or no policy in force on the date."),
-    "429": documented("Problem", "Rate-limited; see Retry-After."),
-}
-
-
-# One @doc per view: each flask-smorest decorator adds a wrapper to every call.
+# One @doc per view: each flask-smorest decorator adds a wrapper to every call (`success`
+# documents without one).
 @blp.route("/score", methods=["POST"])
 @blp.doc(**operation("scoreApplication", "score", anonymous=True),
          requestBody={"required": True, "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/ScoreRequest"}}}},
-    responses={"200": documented("ScoreResult", "The explained score."), **PROBLEMS})
+    "schema": {"$ref": "#/components/schemas/ScoreRequest"}}}}, responses=PROBLEMS)
+@success(blp, ScoreAnswer, description="The explained score.", policies=True, limited=True)
 @require("score", anonymous=True)
 def score_one():
     """Score one application against the policy in force (or the pinned version)."""
@@ -183,7 +167,9 @@ def _score_item(item, registry, record: Recorder) -> dict:
                                     "items": {"$ref": "#/components/schemas/ScoreRequest"}}},
     "application/x-ndjson": {"schema": {"type": "string",
                                         "description": "One ScoreRequest JSON per line."}}}},
-    responses={"200": documented("BatchResponse", "Results in input order."), **PROBLEMS})
+    responses=PROBLEMS)
+@success(batch_blp, BatchResponse, description="Results in input order.", policies=True,
+         limited=True)
 @require("batch")
 def score_batch():
     """Score up to 10,000 applications; a bad item gets its own problem, the rest are scored."""

@@ -15,9 +15,10 @@ from service.scoring.simulate import Simulation
 from .auth import require
 from .context import request_policies
 from .errors import ApiError, load_body
-from .operations import operation
+from .operations import operation, success
 from .schemas import SimulateRequest
 from .scoring import PROBLEMS, json_body, json_response
+from .simulation_answers import SimulationReport
 
 blp = Blueprint("simulate", __name__, url_prefix="/v1", description="Simulate draft policies.")
 _schema = SimulateRequest()
@@ -70,9 +71,10 @@ def _rows(body: dict, fields: dict):
 @blp.doc(**operation("simulatePolicy", "simulate"),
          requestBody={"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/SimulateRequest"}}}},
-    responses={"200": {"description": "Both policies' pass rates, distributions, mean "
-                                      "points per criterion, flips and row errors."},
-               **PROBLEMS})
+    responses=PROBLEMS)
+@success(blp, SimulationReport, description="Both policies' pass rates, distributions, mean "
+                                            "points per criterion, flips and row errors.",
+         policies=True)
 @require("simulate")
 def simulate():
     """Score a population under the policy in force and a candidate, and compare."""

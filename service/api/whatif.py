@@ -15,9 +15,10 @@ from service.scoring.whatif import apply_changes, delta
 from .auth import require
 from .context import request_policies
 from .errors import load_body
-from .operations import operation
+from .operations import operation, success
 from .schemas import WhatIfRequest
 from .scoring import PROBLEMS, json_body, json_response
+from .whatif_answers import WhatIfAnswer
 
 blp = Blueprint("whatif", __name__, url_prefix="/v1", description="What if, and what next.")
 _schema = WhatIfRequest()
@@ -63,8 +64,9 @@ def _quota_notes(policy, result) -> list[dict]:
 @blp.doc(**operation("whatIf", "score", anonymous=True),
          requestBody={"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/WhatIfRequest"}}}},
-    responses={"200": {"description": "Baseline, scenarios with deltas, path to the threshold."},
-               **PROBLEMS})
+    responses=PROBLEMS)
+@success(blp, WhatIfAnswer, description="Baseline, scenarios with deltas, path to the "
+                                        "threshold.", policies=True, limited=True)
 @require("score", anonymous=True)
 def what_if():
     """Score the application, each scenario (up to 20), and the path to the threshold."""

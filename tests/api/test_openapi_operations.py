@@ -1,6 +1,8 @@
-"""What a generated client reads off /openapi.json besides bodies: an operationId for
-every operation, and who may call it (bearer, and the scope as x-scope); and Retry-After
-only on the answers it belongs to."""
+"""What a generated client reads off /openapi.json: an operationId for every operation,
+who may call it (bearer, and the scope as x-scope), a typed success body with its headers,
+problems with every code the service sends; and Retry-After only on the answers it
+belongs to. (tests/api/test_generated_client.py calls the operations through a client
+generated from the document.)"""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ EXPECTED = {
     ("get", "/v1/policies"): ("listPolicies", None, True),
     ("get", "/v1/policies/{city}"): ("getPolicy", None, True),
     ("get", "/v1/policies/{city}/diff"): ("diffPolicies", None, True),
+    ("get", "/v1/policies/{city}/schema"): ("getApplicantSchema", None, True),
     ("get", "/v1/monitoring/drift"): ("getDrift", "ops", False),
     ("post", "/v1/monitoring/baseline"): ("setBaseline", "admin", False),
     ("post", "/v1/admin/policies/reload"): ("reloadPolicies", "admin", False),
@@ -92,3 +95,70 @@ def test_a_score_answer_is_documented_with_its_required_fields_and_formats(clien
     assert score["properties"]["as_of"]["format"] == "date"
     assert score["properties"]["threshold_kind"]["enum"] == ["fixed", "quota"]
     assert {"city", "version", "sha256", "effective_from"} <= set(schemas["PolicyRef"]["required"])
+
+
+def test_every_success_body_is_a_schema_with_its_headers(client):
+    spec = client.get("/openapi.json").get_json()
+    for key, op in operations(spec).items():
+        ok = op["responses"]["200"]
+        assert "X-Request-ID" in ok["headers"], key
+        if key == ("get", "/metrics"):
+            assert list(ok["content"]) == ["text/plain"]
+            continue
+        schema = ok["content"]["application/json"]["schema"]
+        ref = schema["$ref"].rsplit("/", 1)[1]
+        assert spec["components"]["schemas"][ref]["required"], key
+        for status, answer in op["responses"].items():
+            if status.startswith(("4", "5")):
+                assert answer["content"] == {"application/problem+json": {
+                    "schema": {"$ref": "#/components/schemas/Problem"}}}, (key, status)
+                assert ("Retry-After" in answer["headers"]) == (status in ("429", "503"))
+    revision = spec["paths"]["/v1/score"]["post"]["responses"]["200"]["headers"]
+    assert {"X-Policy-Revision", "X-RateLimit-Limit", "X-RateLimit-Remaining",
+            "X-RateLimit-Reset"} <= set(revision)
+
+
+def test_the_answers_say_what_is_closed_dated_and_nullable(client):
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    drift = schemas["DriftSeries"]["properties"]
+    assert drift["level"]["enum"] == ["stable", "watch", "act", "insufficient"]
+    assert drift["reason"]["nullable"] and drift["reason"]["oneOf"][0]["enum"] == [
+        "no_reference", "few_reference_scores", "few_window_scores"]
+    assert schemas["PolicyVersion"]["properties"]["effective_from"]["format"] == "date"
+    withdrawn = schemas["PolicyVersion"]["properties"]["withdrawn"]
+    assert withdrawn == {"nullable": True, "description": withdrawn["description"],
+                         "allOf": [{"$ref": "#/components/schemas/Withdrawal"}]}
+    score = schemas["ScoreResult"]["properties"]
+    assert score["passes"]["nullable"] and score["threshold"]["nullable"]
+    assert not {"omitted", "uncertain"} & set(schemas["ScoreResult"]["required"])
+    results = schemas["BatchResponse"]["properties"]["results"]["items"]
+    assert results["oneOf"] == [{"$ref": "#/components/schemas/ScoreResult"},
+                                {"$ref": "#/components/schemas/Problem"}]
+    applicant = schemas["ScoreRequest"]["properties"]["applicant"]
+    assert applicant["additionalProperties"] == {"$ref": "#/components/schemas/ApplicantValue"}
+    assert schemas["EarliestPass"]["properties"]["reason"]["enum"]
+
+
+def test_the_drift_reference_sources_are_the_ones_the_service_names():
+    from service.api.monitoring import REFERENCE_DAYS
+    from service.api.ops_answers import REFERENCE_SOURCES
+
+    assert f"first {REFERENCE_DAYS} days in force" in REFERENCE_SOURCES
+
+
+def test_the_problem_codes_are_every_code_the_service_sends(client):
+    """Every code raised in service/ (ApiError, PolicyNotFound, the HTTP layer's mapping)
+    is in the document's enum, and the enum holds no code that is never sent."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "service"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py"))
+    raised = set(re.findall(r"ApiError\(\s*\d{3},\s*\"([a-z_]+)\"", text))
+    raised |= set(re.findall(r"PolicyNotFound\(\s*\"([a-z_]+)\"", text))
+    raised |= set(re.findall(r"return (?:\d{3}|status), \"([a-z_]+)\"", text))
+    mapped = re.search(r"code = \{(.*?)\}", text, re.S).group(1)
+    raised |= set(re.findall(r"\"([a-z_]+)\"", mapped)) | {"http_error"}
+    spec = client.get("/openapi.json").get_json()
+    documented = set(spec["components"]["schemas"]["Problem"]["properties"]["code"]["enum"])
+    assert len(raised) > 20
+    assert raised == documented
