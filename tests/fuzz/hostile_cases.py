@@ -554,6 +554,7 @@ ENDPOINTS = [
     Endpoint("policies", "GET", "/v1/policies", None),
     Endpoint("policy", "GET", "/v1/policies/beijing?as_of=2026-06-30", None),
     Endpoint("diff", "GET", "/v1/policies/beijing/diff?from=2018.1&to=2020.1", None),
+    Endpoint("schema", "GET", "/v1/policies/shanghai/schema?as_of=2026-06-30", None),
     Endpoint("drift", "GET", "/v1/monitoring/drift?window=24h&history=3", "ops"),
     Endpoint("healthz", "GET", "/healthz", None),
     Endpoint("readyz", "GET", "/readyz", None),
@@ -1021,6 +1022,7 @@ def policy_families() -> Iterator[Case]:
         yield get(f"/v1/policies/{city}", f"city {city[:60]}", "policy city")
         yield get(f"/v1/policies/{city}/diff?from=2018.1&to=2020.1", f"city {city[:60]}",
                   "diff city")
+        yield get(f"/v1/policies/{city}/schema", f"city {city[:60]}", "schema city")
         yield get(f"/calculator?city={city}&lang=en", f"city {city[:60]}", "calculator city")
     for day in [quote(d, safe="-:+") for d in DATES] + ["9999-12-31%00", "%ff"]:
         yield get(f"/v1/policies/beijing?as_of={day}", f"as_of={day}", "policy as_of")
@@ -1028,6 +1030,8 @@ def policy_families() -> Iterator[Case]:
                     "2020.1&version=2018.1"]:
         yield get(f"/v1/policies/beijing?version={version}", f"version={version[:40]}",
                   "policy version")
+        yield get(f"/v1/policies/beijing/schema?version={version}", f"version={version[:40]}",
+                  "schema version")
         yield get(f"/v1/policies/beijing/diff?from={version}&to=2020.1",
                   f"from={version[:40]}", "diff versions")
     for query in ["", "from=2018.1", "to=2020.1", "from=2020.1&to=2020.1",
