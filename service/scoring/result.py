@@ -26,14 +26,20 @@ class Scale:
     """
 
     MEMO = 100_000
-    __slots__ = ("denominator", "places", "mode", "_shown")
+    __slots__ = ("denominator", "places", "mode", "_shown", "_points")
 
     def __init__(self, denominator: int, places: int, mode: str):
         self.denominator, self.places, self.mode = denominator, places, mode
         self._shown: dict = {}
+        self._points: dict = {}
 
     def points(self, ticks) -> Decimal:
-        return round_ticks(ticks, self.denominator, self.places, self.mode)
+        found = self._points.get(ticks)
+        if found is None:
+            found = round_ticks(ticks, self.denominator, self.places, self.mode)
+            if len(self._points) < self.MEMO:
+                self._points[ticks] = found
+        return found
 
     def exact(self, ticks) -> str:
         return exact_text(Fraction(ticks) / self.denominator)

@@ -299,13 +299,19 @@ class VectorPolicy:
             results.append(match(dict(zip(names, reversed(key)))))
         return np.array(results, dtype=object)[inverse]
 
-    def run(self, cols: dict, as_of: dt.date):
-        """(eligible, passes, rounded total as float, ticks per criterion) for every row."""
+    def run(self, cols: dict, as_of: dt.date, exact: dict | None = None):
+        """(eligible, passes, rounded total as float, ticks per criterion) for every row.
+        With `exact` (a dict; quota rounds use it) it also gets `facts` (the fact columns),
+        `gates` (each gate's pass column, in declared order) and `units` (the rounded
+        total as an exact integer count of 10**-places points)."""
         facts = self.facts(cols, as_of)
         n = len(next(iter(cols.values()))["present"])
         eligible = np.ones(n, bool)
+        gates = []
         for passes_gate in self.gates:
-            eligible &= passes_gate(cols, facts)
+            passed = passes_gate(cols, facts)
+            eligible &= passed
+            gates.append(passed)
         ticks = []
         for evaluate, cap in self.criteria:
             t = evaluate(cols, facts).astype(np.int64)
@@ -331,4 +337,6 @@ class VectorPolicy:
             passes = np.zeros(len(signed), bool)  # no pass mark: nobody "passes"
         else:
             passes = eligible & (signed >= math.ceil(Fraction(threshold) * 10**places))
+        if exact is not None:
+            exact.update(facts=facts, gates=gates, units=signed)
         return eligible, passes, signed / 10**places, ticks
