@@ -41,7 +41,7 @@ class ServiceFlask(Flask):
     """
 
     request_class = ServiceRequest
-    MEMO = 1024  # more than the app's hooks and views; bounds what odd callers could add
+    SYNC_MEMO = 1024  # more than the app's hooks and views; bounds what odd callers could add
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +51,6 @@ class ServiceFlask(Flask):
         found = self._sync_memo.get(func)
         if found is None:
             found = super().ensure_sync(func)
-            if len(self._sync_memo) < self.MEMO:
+            if len(self._sync_memo) < self.SYNC_MEMO:
                 self._sync_memo[func] = found
         return found

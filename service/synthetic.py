@@ -77,7 +77,7 @@ from service.policy.model import FieldSpec
 from service.policy.paths import flatten, nest
 from service.rules.dates import EARLIEST, completed_months, reference_date, shift_years
 
-DIRECTORY = Path(__file__).resolve().parent / "populations"
+POPULATIONS_DIR = Path(__file__).resolve().parent / "populations"
 WORKING_AGE = 16  # the applicant parser's working-life check counts from the 16th birthday
 DOC_KEYS = {"note", "source", "confidence", "expect", "absent"}
 ABSENT = object()  # a drawn "leave the field out"
@@ -575,7 +575,7 @@ def _number(value):
 
 
 @functools.lru_cache(maxsize=64)
-def declared(city: str, directory: Path = DIRECTORY) -> Population | None:
+def declared(city: str, directory: Path = POPULATIONS_DIR) -> Population | None:
     """The city's declared population, or None when no file declares one."""
     if not isinstance(city, str) or not city.replace("_", "").isalnum():
         return None
@@ -590,7 +590,7 @@ def declared(city: str, directory: Path = DIRECTORY) -> Population | None:
     return population
 
 
-def cities(directory: Path = DIRECTORY) -> list[str]:
+def cities(directory: Path = POPULATIONS_DIR) -> list[str]:
     """The cities that declare a population."""
     return sorted(p.stem for p in directory.glob("*.yaml"))
 

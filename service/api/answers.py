@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from service.rules.fields import CONFIDENCE
+
 DATE = {"format": "date"}
-CONFIDENCE = ("high", "medium", "low")
 
 
 def nullable_nested(schema, **metadata) -> fields.Nested:
@@ -130,11 +131,11 @@ class ScoreAnswer(Schema):
 
 
 SCORE_RESULT = {"$ref": "#/components/schemas/ScoreResult"}
-PROBLEM = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
 class BatchResponse(Schema):
-    results = fields.List(fields.Raw(metadata={"oneOf": [SCORE_RESULT, PROBLEM]}),
+    results = fields.List(fields.Raw(metadata={"oneOf": [SCORE_RESULT, PROBLEM_REF]}),
                           required=True, metadata={
         "description": "In input order: a score result, or for an item that could not be "
                        "scored a problem with its status, field errors and `index`."})

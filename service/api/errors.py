@@ -16,7 +16,7 @@ from .messages_zh import translate_errors, wants_chinese
 
 log = logging.getLogger("hukou.api")
 
-PROBLEM = "application/problem+json"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 TITLES = {
     400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
     405: "Method not allowed", 406: "Not acceptable", 409: "Conflict",
@@ -54,7 +54,8 @@ def problem(status: int, code: str, detail: str, errors: dict | None = None,
     if chinese:
         errors = translate_errors(errors)
     body = problem_body(status, code, detail, errors, extra)
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+    response = Response(json.dumps(body, ensure_ascii=False), status=status,
+                        mimetype=PROBLEM_MEDIA_TYPE)
     response.headers["Vary"] = "Accept-Language"
     if chinese:
         response.headers["Content-Language"] = "zh"

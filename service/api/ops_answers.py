@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from service.monitoring.drift import REASONS
+from service.monitoring.drift import LEVELS, REASONS
 
 from .answers import nullable_enum
 
-LEVELS = ("stable", "watch", "act", "insufficient")
 # api/monitoring.py `_reference`: where the reference histogram comes from
 REFERENCE_SOURCES = ("baseline", "declared", "first 30 days in force", "none")
 LINE_METHODS = ("published", "reference", "carried_forward")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from service.policy.diff import KEYED, MAPPED, PLAIN
+from service.policy.diff import KEYED, MAPPED, WHOLE_KEYS
 from service.policy.schema import FIELD_TYPES, UNITS
 
 from .answers import DATE, Bilingual, PolicyRef, nullable_enum, nullable_nested
@@ -117,7 +117,7 @@ class ValueChange(Schema):
     new = fields.Raw(required=True, allow_none=True)
 
 
-PlainChanges = Schema.from_dict({key: fields.Nested(ValueChange) for key in PLAIN},
+PlainChanges = Schema.from_dict({key: fields.Nested(ValueChange) for key in WHOLE_KEYS},
                                 name="PlainChanges")
 
 

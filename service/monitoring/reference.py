@@ -22,10 +22,10 @@ import yaml
 from .histogram import Histogram, HistogramInvalid
 
 log = logging.getLogger("hukou.monitoring")
-DIRECTORY = Path(__file__).resolve().parent / "references"
+REFERENCES_DIR = Path(__file__).resolve().parent / "references"
 
 
-def path_of(city: str, version: str, directory: Path = DIRECTORY) -> Path:
+def path_of(city: str, version: str, directory: Path = REFERENCES_DIR) -> Path:
     return directory / city / f"{version}.yaml"
 
 
@@ -43,7 +43,7 @@ def _load(path: Path) -> dict | None:
         return None
 
 
-def declared(policy, directory: Path = DIRECTORY) -> Histogram | None:
+def declared(policy, directory: Path = REFERENCES_DIR) -> Histogram | None:
     """The declared reference of this policy version (a copy), or None when none is
     shipped or it was made for other rules (another SHA-256)."""
     found = _load(path_of(policy.city, policy.version, directory))
@@ -54,7 +54,7 @@ def declared(policy, directory: Path = DIRECTORY) -> Histogram | None:
                      hist.total_centi)
 
 
-def write(policy, hist: Histogram, source: str, directory: Path = DIRECTORY) -> Path:
+def write(policy, hist: Histogram, source: str, directory: Path = REFERENCES_DIR) -> Path:
     path = path_of(policy.city, policy.version, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {"city": policy.city, "policy_version": policy.version,

@@ -251,14 +251,39 @@ def _check_rest(doc: dict, types: dict) -> list:
     ids = [e["id"] for e in doc["entitlements"]]
     if len(set(ids)) != len(ids):
         out.append(("entitlements", "Entitlement ids must be distinct."))
-    if doc["threshold"]["tie_break"] or doc["threshold"]["ties"] != "admit_all":
-        # Nothing ranks applicants yet, so nothing would read these: refuse them rather
-        # than accept a rule that is silently ignored.
-        out.append(("threshold.tie_break", "Ties are not broken by this service yet: every "
-                    "applicant at the line is admitted. Leave `tie_break` empty and `ties` "
-                    "as admit_all."))
+    out += _check_ties(doc, types)
     if "as_of" in doc["reference_dates"]:
         out.append(("reference_dates.as_of", "'as_of' is the application's own date."))
+    return out
+
+
+TIE_BREAK_TYPES = ("integer", "number", "date", "boolean")
+
+
+def _check_ties(doc: dict, types: dict) -> list:
+    """`ties: tie_break` needs keys and `ties: admit_all` takes none; each key is a declared
+    field or fact that orders (a number, a date or a flag) and always has a value, named
+    once. Quota rounds (scoring/rounds.py) read them."""
+    threshold, out = doc["threshold"], []
+    keys = threshold["tie_break"]
+    if threshold["ties"] == "tie_break" and not keys:
+        out.append(("threshold.tie_break", "`ties: tie_break` needs at least one key: "
+                    "[{key: <field or fact>, order: asc|desc}]."))
+    if threshold["ties"] == "admit_all" and keys:
+        out.append(("threshold.ties", "Keys in `tie_break` are read only with `ties: "
+                    "tie_break`; with admit_all everyone tied at the line is admitted."))
+    seen: set = set()
+    for i, item in enumerate(keys):
+        where = f"threshold.tie_break.{i}.key"
+        if item["key"] in seen:
+            out.append((where, f"{item['key']!r} is named twice."))
+        seen.add(item["key"])
+        found = _reads_ok(where, [item["key"]], types, TIE_BREAK_TYPES, doc["fields_"])
+        spec = doc["fields_"].get(item["key"])
+        if not found and spec and spec["type"] == "date" and not spec["required"]:
+            found = [(where, f"{item['key']!r} is an optional date; a date that breaks ties "
+                      "must be required.")]
+        out += found
     return out
 
 

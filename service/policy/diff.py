@@ -9,7 +9,7 @@ KEYED = ("criteria", "gates", "groups", "entitlements", "omitted")
 MAPPED = ("fields", "facts", "reference_dates")
 SAME = ("city", "version")  # what names the two, not a change
 # every other key of a resolved city policy, compared whole
-PLAIN = tuple(f.data_key or name for name, f in CityPolicy().fields.items()
+WHOLE_KEYS = tuple(f.data_key or name for name, f in CityPolicy().fields.items()
               if (f.data_key or name) not in KEYED + MAPPED + SAME) + ("tier_info",)
 
 
@@ -44,7 +44,7 @@ def diff_policies(old: Policy, new: Policy) -> dict:
         section["removed"] = [k for k in old_map if k not in new_map]
         out[key] = section
     # every other key (threshold, rounding, dates, title, source, notes, supersedes, ...)
-    rest = [k for k in PLAIN if k in a or k in b]
+    rest = [k for k in WHOLE_KEYS if k in a or k in b]
     out["changed"] = {k: {"old": a.get(k), "new": b.get(k)} for k in rest if a.get(k) != b.get(k)}
     out["identical"] = old.sha256 == new.sha256
     return out

@@ -168,7 +168,7 @@ def _reads(loaded: dict) -> tuple[str, ...]:
     facts = loaded["facts"]
     names: list[str] = [n for c in loaded["criteria"] for n in KINDS[c["kind"]].reads(c)]
     names += [n for g in loaded["gates"] for n in GATES[g["kind"]].reads(g)]
-    names += loaded["threshold"]["tie_break"]
+    names += [t["key"] for t in loaded["threshold"]["tie_break"]]
     out: set[str] = set()
 
     def add(name: str) -> None:

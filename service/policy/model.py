@@ -36,10 +36,11 @@ class Policy:
     """A tier file merged with a city file, validated and hashed; never changed once made.
 
     `document` is the resolved policy as written (what `GET /v1/policies/{city}` shows;
-    the hash covers all of it but the provenance of its figures, see loader.rules_of); `spec` is the same after validation, with
-    defaults filled in. The engine compiles its own evaluator from `spec`
-    (service/scoring/engine.py `compiled_of`); the policy holds nothing of the engine's
-    or the API's. Compared and hashed by identity: one object per loaded file.
+    the hash covers all of it but the provenance of its figures, see loader.rules_of);
+    `spec` is the same after validation, with defaults filled in. The engine compiles its
+    own evaluator from `spec` (service/scoring/engine.py `compiled_of`); the policy holds
+    nothing of the engine's or the API's. Compared and hashed by identity: one object per
+    loaded file.
     """
 
     city: str

@@ -11,8 +11,16 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from service.rules.criteria import KINDS
 from service.rules.dates import EARLIEST, LATEST
 from service.rules.facts import FACTS
-from service.rules.fields import (CONFIDENCE, ByKind, Exact, IsoDate, NonNegative, Provenance,
-                                  StrictSchema, bilingual)
+from service.rules.fields import (
+    CONFIDENCE,
+    ByKind,
+    Exact,
+    IsoDate,
+    NonNegative,
+    Provenance,
+    StrictSchema,
+    bilingual,
+)
 from service.rules.gates import GATES
 
 FIELD_TYPES = ("date", "integer", "number", "boolean", "enum", "records")
@@ -107,6 +115,14 @@ class Group(StrictSchema):
     cap = NonNegative(required=True)
 
 
+class TieBreak(StrictSchema):
+    """One key that orders applicants tied on the total in a quota round (checks.py: a
+    declared field or fact of a type that orders)."""
+
+    key = fields.String(required=True, validate=FIELD_PATH)
+    order = fields.String(required=True, validate=validate.OneOf(["asc", "desc"]))
+
+
 class Threshold(Provenance):
     kind = fields.String(required=True, validate=validate.OneOf(["fixed", "quota"]))
     points = Exact(load_default=None)
@@ -123,7 +139,10 @@ class Threshold(Provenance):
                           values=Exact(), load_default=None)
     ties = fields.String(load_default="admit_all", validate=validate.OneOf(["admit_all",
                                                                            "tie_break"]))
-    tie_break = fields.List(fields.String(), load_default=list)
+    # How a round (scoring/rounds.py) treats applicants tied at the line: admit them all
+    # (`admit_all`, tie_break empty), or break the tie key by key (`tie_break`, at least
+    # one key); checks.py holds the two together.
+    tie_break = fields.List(fields.Nested(TieBreak), load_default=list)
     drift_tolerance = NonNegative(load_default=None)
 
     @validates_schema

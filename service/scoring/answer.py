@@ -13,8 +13,7 @@ from decimal import Decimal
 
 import orjson
 
-
-MEMO = 50_000
+ANSWER_MEMO = 50_000
 
 
 def plain(value):
@@ -55,7 +54,7 @@ class WireCache:
         if found is None or found[0] is not rule:
             found = (rule, b',"rule":' + orjson.dumps(rule["en"]) + b',"rule_i18n":'
                      + orjson.dumps(rule) + b"}")
-            if len(self.rules) < MEMO:
+            if len(self.rules) < ANSWER_MEMO:
                 self.rules[key] = found
         return found[1]
 
@@ -65,7 +64,7 @@ class WireCache:
             points, exact = self.scale.shown(ticks)
             found = (b',"points":' + orjson.dumps(points) + b',"points_exact":'
                      + orjson.dumps(exact))
-            if len(self.points) < MEMO:
+            if len(self.points) < ANSWER_MEMO:
                 self.points[ticks] = found
         return found
 
@@ -84,7 +83,7 @@ class WireCache:
                 + (b',"capped":true' if capped else b',"capped":false')
                 + self.rule(c.applied(values)))
 
-    def breakdown(self, result: ScoreResult) -> orjson.Fragment:
+    def breakdown(self, result) -> orjson.Fragment:
         """The breakdown list. An item is fixed by its criterion, its input, its points and
         whether it was capped (the rule that applied follows from the input), so whole
         items are remembered under that key."""
@@ -96,7 +95,7 @@ class WireCache:
             encoded = items.get(key)
             if encoded is None:
                 encoded = self.item(index, c, shown, ticks, capped, values)
-                if len(items) < MEMO:
+                if len(items) < ANSWER_MEMO:
                     items[key] = encoded
             parts.append(encoded)
         return orjson.Fragment(b"[" + b",".join(parts) + b"]")

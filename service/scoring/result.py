@@ -22,10 +22,10 @@ class Scale:
     """How ticks become points: 1/denominator each, rounded to places by mode.
 
     Points repeat a great deal (categories, capped values), so the words and
-    numbers for each tick count are remembered, up to MEMO entries.
+    numbers for each tick count are remembered, up to SHOWN_MEMO entries.
     """
 
-    MEMO = 100_000
+    SHOWN_MEMO = 100_000
     __slots__ = ("denominator", "places", "mode", "_shown", "_points")
 
     def __init__(self, denominator: int, places: int, mode: str):
@@ -37,7 +37,7 @@ class Scale:
         found = self._points.get(ticks)
         if found is None:
             found = round_ticks(ticks, self.denominator, self.places, self.mode)
-            if len(self._points) < self.MEMO:
+            if len(self._points) < self.SHOWN_MEMO:
                 self._points[ticks] = found
         return found
 
@@ -49,7 +49,7 @@ class Scale:
         found = self._shown.get(ticks)
         if found is None:
             found = (float(self.points(ticks)), self.exact(ticks))
-            if len(self._shown) < self.MEMO:
+            if len(self._shown) < self.SHOWN_MEMO:
                 self._shown[ticks] = found
         return found
 

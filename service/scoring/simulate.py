@@ -17,13 +17,13 @@ from service.policy.model import Policy
 
 from .engine import compiled_of, tally
 
-BIN_WIDTH = 5
+SIMULATION_BIN_WIDTH = 5
 BIN_LOW, BIN_HIGH = -200, 400
 KEEP_ROWS = 1000
 
 
 def bin_edges() -> list[int]:
-    return list(range(BIN_LOW, BIN_HIGH + BIN_WIDTH, BIN_WIDTH))
+    return list(range(BIN_LOW, BIN_HIGH + SIMULATION_BIN_WIDTH, SIMULATION_BIN_WIDTH))
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Side:
     passes: int = 0
     below: int = 0
     above: int = 0
-    bins: list = field(default_factory=lambda: [0] * ((BIN_HIGH - BIN_LOW) // BIN_WIDTH))
+    bins: list = field(default_factory=lambda: [0] * ((BIN_HIGH - BIN_LOW) // SIMULATION_BIN_WIDTH))
     sums: list = field(default_factory=list)  # exact ticks per criterion
     best: list = field(default_factory=list)  # a min-heap of the quota's best totals
 
@@ -52,7 +52,7 @@ class Side:
         elif total >= BIN_HIGH:
             self.above += 1
         else:
-            self.bins[int((total - BIN_LOW) // BIN_WIDTH)] += 1
+            self.bins[int((total - BIN_LOW) // SIMULATION_BIN_WIDTH)] += 1
         sums = self.sums
         for i, t in enumerate(ticks):
             sums[i] += t
@@ -74,7 +74,7 @@ class Side:
         self.below += int(below.sum())
         self.above += int(above.sum())
         inside = totals[~below & ~above]
-        counts = np.bincount(((inside - BIN_LOW) // BIN_WIDTH).astype(np.int64),
+        counts = np.bincount(((inside - BIN_LOW) // SIMULATION_BIN_WIDTH).astype(np.int64),
                              minlength=len(self.bins))
         self.bins = [a + int(b) for a, b in zip(self.bins, counts)]
         for i, t in enumerate(ticks):

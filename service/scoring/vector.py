@@ -46,7 +46,7 @@ def _column_pattern(cell: str) -> re.Pattern:
     return re.compile(f"(?:{cell})?(?:\n(?:{cell})?)*")
 
 
-PLAIN = {"integer": _column_pattern(f"-?[0-9]{{1,{MAX_DIGITS}}}"),
+PLAIN_CELLS = {"integer": _column_pattern(f"-?[0-9]{{1,{MAX_DIGITS}}}"),
          "number": _column_pattern(r"-?[0-9]+(?:\.[0-9]+)?"),
          "date": _column_pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")}
 BOOLS = {"": None, "true": True, "false": False, "1": True, "0": False, "yes": True,
@@ -56,7 +56,7 @@ BOOLS = {"": None, "true": True, "false": False, "1": True, "0": False, "yes": T
 def _all_plain(kind: str, cells: tuple) -> bool:
     """Whether every cell of the column is empty or one plain value of the kind."""
     joined = "\n".join(cells)
-    return joined.count("\n") == len(cells) - 1 and PLAIN[kind].fullmatch(joined) is not None
+    return joined.count("\n") == len(cells) - 1 and PLAIN_CELLS[kind].fullmatch(joined) is not None
 
 
 def _present(cells: tuple) -> np.ndarray:

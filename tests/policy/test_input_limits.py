@@ -174,8 +174,8 @@ def test_exactly_the_maximum_scores_and_one_more_does_not(client):
 
 
 def test_a_batch_item_above_the_maximum_fails_alone(client):
-    items = [{"city": "tianjin", "as_of": AS_OF, "applicant": {**TIANJIN, "false_information_5y": n}}
-             for n in (1000, 2**63 - 1)]
+    items = [{"city": "tianjin", "as_of": AS_OF,
+              "applicant": {**TIANJIN, "false_information_5y": n}} for n in (1000, 2**63 - 1)]
     out = client.post("/v1/score/batch", json=items, headers=bearer("bureau")).get_json()
     assert out["failed"] == 1
     assert out["results"][1]["status"] == 422

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-UNITS = {
+UNIT_WORDS = {
     "year": ("年", "year", "years"),
     "month": ("个月", "month", "months"),
     "day": ("天", "day", "days"),
@@ -29,12 +29,12 @@ def points_en(value) -> str:
 
 
 def unit_en(unit: str | None, count) -> str:
-    zh, one, many = UNITS.get(unit, UNITS[None])
+    zh, one, many = UNIT_WORDS.get(unit, UNIT_WORDS[None])
     return one if Decimal(count) == 1 else many
 
 
 def unit_zh(unit: str | None) -> str:
-    return UNITS.get(unit, UNITS[None])[0]
+    return UNIT_WORDS.get(unit, UNIT_WORDS[None])[0]
 
 
 def with_cap(text: dict[str, str], cap) -> dict[str, str]:
