@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = ["bench_engine.py", "bench_batch.py", "bench_http.py", "bench_whatif.py",
-           "bench_recording.py", "bench_simulate.py", "bench_calculator.py"]
+           "bench_recording.py", "bench_simulate.py", "bench_rounds.py", "bench_calculator.py"]
 
 
 def main() -> int:

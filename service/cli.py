@@ -1,5 +1,5 @@
-"""hukou-points: serve; policies validate|diff|hash; score FILE; simulate; population
-generate; keys add."""
+"""hukou-points: serve; policies validate|diff|hash; score FILE; simulate; rounds rank;
+population generate; keys add."""
 
 from __future__ import annotations
 
@@ -149,6 +149,16 @@ def cmd_keys_add(args) -> int:
     return 0
 
 
+def _quota(text: str) -> int:
+    try:
+        quota = int(text)
+    except ValueError:
+        quota = 0
+    if not 1 <= quota <= 10**9:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number from 1 to 1000000000")
+    return quota
+
+
 def _population_kind(path: str, given: str | None) -> str:
     if given:
         return given
@@ -218,6 +228,85 @@ def _simulate_csv(simulation, handle, fields, tty: bool, started: float, name: s
         print(f"{name}: {exc}", file=sys.stderr)
         return False
     return True
+
+
+def cmd_rounds_rank(args) -> int:
+    """Rank a population under the policy in force: the ranking as CSV or NDJSON (by the
+    --out file's extension; NDJSON on standard output without --out). NDJSON's first line
+    is the summary (the answer without its ranking), each further line one place; with
+    --out the summary is also printed on standard output."""
+    import time
+
+    import orjson
+
+    from .population import CsvUnreadable, rows_of
+    from .scoring.cohort import Cohort, CohortRefused
+    from .scoring.rounds import rank_round
+
+    registry = _registry(args)
+    as_of = _as_of(args.as_of)
+    policy = registry.resolve(args.city, as_of, args.policy_version)
+    kind = _population_kind(args.population, args.format)
+    cohort = Cohort(policy, as_of)
+    tty, started = sys.stderr.isatty(), time.monotonic()
+
+    def progress(done: int) -> None:
+        if tty:
+            rate = done / max(time.monotonic() - started, 1e-9)
+            print(f"\r{done:>10,} rows  {rate:>9,.0f} rows/s", end="", file=sys.stderr)
+
+    try:
+        with open(args.population, encoding="utf-8-sig", newline="") as handle:
+            if kind == "csv":
+                cohort.feed_csv(handle, progress=progress)
+            else:
+                source = handle.read() if kind == "json" else handle
+                for number, row in rows_of(source, kind, policy.fields):
+                    cohort.add_item(number, row)
+                    if number % 20000 == 0:
+                        progress(number)
+        ranked = rank_round(cohort, args.quota)
+    except (CohortRefused, CsvUnreadable, UnicodeDecodeError, ValueError) as exc:
+        if tty:
+            print(file=sys.stderr)
+        print(f"{args.population}: {exc}", file=sys.stderr)
+        return 1
+    if tty:
+        progress(cohort.rows)
+        print(file=sys.stderr)
+    summary = ranked.summary
+    try:
+        if args.out and args.out.endswith(".csv"):
+            _write_ranking_csv(args.out, ranked)
+        else:
+            out = open(args.out, "wb") if args.out else sys.stdout.buffer
+            try:
+                out.write(orjson.dumps(summary) + b"\n")
+                for chunk in ranked.entries():
+                    out.write(b"".join(orjson.dumps(e) + b"\n" for e in chunk))
+            finally:
+                if args.out:
+                    out.close()
+                else:
+                    out.flush()
+        if args.out:
+            print(json.dumps(summary, ensure_ascii=False, indent=2))
+    except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _write_ranking_csv(path: str, ranked) -> None:
+    """The ranking as CSV: a column per field of a place (empty for null)."""
+    import csv
+
+    from .scoring.rounds import PLACE
+
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(PLACE)
+        for chunk in ranked.rows(flags=("false", "true")):
+            writer.writerows(chunk)
 
 
 def cmd_generate(args) -> int:
@@ -330,6 +419,24 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--as-of")
     simulate.add_argument("--dir")
     simulate.set_defaults(run=cmd_simulate)
+
+    rounds = sub.add_parser("rounds", help="quota rounds")
+    rounds_sub = rounds.add_subparsers(dest="rounds_command", required=True)
+    rank = rounds_sub.add_parser(
+        "rank", help="rank a population: the line at the quota, who is admitted and why",
+        description=cmd_rounds_rank.__doc__)
+    rank.add_argument("--city", required=True)
+    rank.add_argument("--quota", type=_quota, required=True)
+    rank.add_argument("--as-of", required=True)
+    rank.add_argument("--population", required=True,
+                      help="CSV (an id column, then a column per field path), NDJSON or JSON "
+                           "of {id, applicant}")
+    rank.add_argument("--format", choices=["csv", "ndjson", "json"],
+                      help="of the population (default: by its extension)")
+    rank.add_argument("--out", help="FILE.csv: the ranking as CSV; any other name: NDJSON")
+    rank.add_argument("--policy-version")
+    rank.add_argument("--dir")
+    rank.set_defaults(run=cmd_rounds_rank)
 
     population = sub.add_parser("population", help="synthetic populations")
     pop_sub = population.add_subparsers(dest="population_command", required=True)

@@ -15,6 +15,7 @@ from service.logs import RequestLog
 from service.monitoring import metrics
 
 from . import admin, headers, health, monitoring, policies, schemas, scoring, simulation, whatif
+from . import rounds as round_api
 from .applicant_schema import register as register_applicant_components
 from .auth import KeyRing, current_principal
 from .auth_guard import AuthGuard
@@ -137,6 +138,7 @@ def _before_request() -> None:
     if req.content_length or "chunked" in req.headers.get("Transfer-Encoding", ""):
         allowed = JSON_BODIES | set(scoring.NDJSON) if req.path.endswith("/batch") \
             else JSON_BODIES
+        allowed = round_api.MEDIA_TYPES if req.path == round_api.PATH else allowed
         if req.mimetype not in allowed:
             raise ApiError(415, "unsupported_media_type",
                            f"Send the body as {' or '.join(sorted(allowed))}.")
@@ -196,7 +198,7 @@ def register_api(app) -> None:
         api.spec.components.schema(name, schema=schema)
     register_applicant_components(api.spec)
     for blp in (scoring.blp, scoring.batch_blp, whatif.blp, simulation.blp, policies.blp,
-                monitoring.blp, admin.blp, health.blp):
+                monitoring.blp, admin.blp, health.blp, round_api.blp):
         api.register_blueprint(blp)
     from service.web import web
 

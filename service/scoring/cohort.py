@@ -148,7 +148,8 @@ class Cohort:
             return
         id_ = _json_id(item.get("id"))
         unknown = sorted(set(item) - {"id", "applicant"})
-        problem = id_problem(id_) or (f"Unknown keys: {', '.join(unknown)}." if unknown
+        shown = ", ".join(k if len(k) <= 40 else k[:40] + "..." for k in unknown[:5])
+        problem = id_problem(id_) or (f"Unknown keys: {shown}." if unknown
                                       else None if "applicant" in item else "No applicant.")
         if problem is not None:
             self.invalid(row, id_, problem)

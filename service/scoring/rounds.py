@@ -84,6 +84,7 @@ class Round:
         self.m = m = int(len(ids) - ineligible.sum())
         eligible = self.order[:m]
         self.u = u = units[eligible]
+        self._below = -u  # ascending, for searchsorted
         self.keys = [k[eligible] for k in keys] if self.ties == "tie_break" else []
         same = u[1:] == u[:-1]
         for k in self.keys:
@@ -113,7 +114,9 @@ class Round:
             self.admitted = self.figures["admitted"]
             self.by_quota = None
             self.codes = self._decided(last)
-            self.notes += published[3]
+            # The round draws its own line: of the engine's notes on the published
+            # cutoff, the estimate's stays and "no pass mark" (a score's verdict) goes.
+            self.notes += [n for n in published[3] if n["code"] != "no_pass_mark"]
         self.published = None if self.kind == "fixed" or published[0] is None else {
             **self._value(Fraction(published[0]) * self.scale), "round": published[2],
             "estimated": published[1]}
@@ -132,10 +135,10 @@ class Round:
         """cutoff, admitted, tied at the cutoff and over quota, for a line in units."""
         if line is None:
             return {"cutoff": None, "admitted": 0, "tied_at_cutoff": 0, "over_quota": 0}
-        u, tied = self.u, 0
+        tied = 0
         if Fraction(line).denominator == 1:
-            low = np.searchsorted(-u, -int(line), "left")
-            tied = int(np.searchsorted(-u, -int(line), "right") - low)
+            low = np.searchsorted(self._below, -int(line), "left")
+            tied = int(np.searchsorted(self._below, -int(line), "right") - low)
         return {"cutoff": self._value(line), "admitted": admitted, "tied_at_cutoff": tied,
                 "over_quota": max(admitted - self.quota, 0)}
 

@@ -15,6 +15,7 @@ EXPECTED = {
     ("post", "/v1/score/batch"): ("scoreBatch", "batch", False),
     ("post", "/v1/what-if"): ("whatIf", "score", True),
     ("post", "/v1/simulate"): ("simulatePolicy", "simulate", False),
+    ("post", "/v1/rounds/rank"): ("rankRound", "batch", False),
     ("get", "/v1/policies"): ("listPolicies", None, True),
     ("get", "/v1/policies/{city}"): ("getPolicy", None, True),
     ("get", "/v1/policies/{city}/diff"): ("diffPolicies", None, True),

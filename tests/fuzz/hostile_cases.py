@@ -543,6 +543,10 @@ ENDPOINTS = [
              lambda: Raw("\n".join(json.dumps(score_body(c)) for c in APPLICANTS), "ndjson"),
              "application/x-ndjson"),
     Endpoint("what-if", "POST", "/v1/what-if", "score", whatif_body),
+    Endpoint("rank", "POST", "/v1/rounds/rank", "batch", lambda: {
+        "city": "beijing", "as_of": "2026-06-30", "quota": 1,
+        "population": [{"id": "a", "applicant": BEIJING},
+                       {"id": "b", "applicant": FULL["beijing"]}]}),
     Endpoint("simulate json", "POST", "/v1/simulate", "simulate", simulate_body),
     Endpoint("simulate ndjson", "POST", "/v1/simulate", "simulate",
              lambda: simulate_body("ndjson")),

@@ -160,16 +160,18 @@ def test_a_changed_published_version_is_refused(tmp_path):
     assert problem.file == FILE and "Published version changed" in problem.message
 
 
-def test_a_tie_break_nothing_reads_is_refused(tmp_path):
-    """`tie_break` was accepted and ignored: a policy saying how ties are broken while no
-    ranking reads it is refused, naming the key."""
+def test_a_tie_break_key_must_be_a_declared_field_or_fact(tmp_path):
+    """Quota rounds read `tie_break` (service/scoring/rounds.py): a key naming nothing the
+    policy declares is refused, naming `threshold.tie_break.<i>.key`."""
     from support import city_doc, write_dir
 
     from service.policy.errors import PolicyInvalid
     from service.policy.loader import load_policy_dir
 
     doc = city_doc(threshold={"kind": "quota", "quota": 10, "cutoffs": {2020: 50},
-                              "tie_break": ["n"], "ties": "tie_break"})
+                              "tie_break": [{"key": "n", "order": "desc"},
+                                            {"key": "nope", "order": "asc"}],
+                              "ties": "tie_break"})
     with pytest.raises(PolicyInvalid) as caught:
         load_policy_dir(write_dir(tmp_path, [doc]), check_published=False)
-    assert any(p.path == "threshold.tie_break" for p in caught.value.problems)
+    assert [p.path for p in caught.value.problems] == ["threshold.tie_break.1.key"]
