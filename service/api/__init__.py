@@ -25,7 +25,7 @@ from .errors import ApiError, register_error_handlers
 JSON_BODIES = {"application/json"}
 # A caller's request id is kept when it looks like one (a UUID, a trace id, "req-123");
 # anything else is replaced by one of ours rather than echoed into headers and logs.
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:@+/=-]{1,128}")
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:@+/=-]{1,128}")
 
 
 class ServiceApi(Api):
@@ -131,7 +131,8 @@ def _before_request() -> None:
     req, state = request._get_current_object(), g._get_current_object()
     state.started = time.perf_counter()
     given = req.headers.get("X-Request-ID")
-    state.request_id = given if given and REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
+    state.request_id = given if given and REQUEST_ID_PATTERN.fullmatch(given) \
+        else os.urandom(16).hex()
     if req.method not in ("POST", "PUT", "PATCH") or not req.path.startswith("/v1/"):
         return
     enforce_body_limit(req, current_app.config)

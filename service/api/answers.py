@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from service.rules.fields import CONFIDENCE
 
-DATE = {"format": "date"}
+DATE_FORMAT = {"format": "date"}
 
 
 def nullable_nested(schema, **metadata) -> fields.Nested:
@@ -40,8 +40,8 @@ class PolicyRef(Schema):
     tier = fields.String(required=True, metadata={"example": "large_i"})
     version = fields.String(required=True, metadata={"example": "2024.1"})
     sha256 = fields.String(required=True, validate=validate.Length(equal=64))
-    effective_from = fields.String(required=True, metadata={**DATE, "example": "2024-01-01"})
-    effective_to = fields.String(required=True, allow_none=True, metadata=DATE)
+    effective_from = fields.String(required=True, metadata={**DATE_FORMAT, "example": "2024-01-01"})
+    effective_to = fields.String(required=True, allow_none=True, metadata=DATE_FORMAT)
 
 
 class Gate(Schema):
@@ -103,7 +103,7 @@ class ScoreAnswer(Schema):
                        "application gives the same id.",
         "example": "2b39ada0dd40e0151a61abccc1273727"})
     policy = fields.Nested(PolicyRef, required=True)
-    as_of = fields.String(required=True, metadata={**DATE, "example": "2026-11-22"})
+    as_of = fields.String(required=True, metadata={**DATE_FORMAT, "example": "2026-11-22"})
     round = fields.Integer(required=True, allow_none=True, metadata={
         "description": "The quota round (a year); null for a fixed threshold."})
     eligible = fields.Boolean(required=True, metadata={"description": "Every gate passed."})

@@ -20,7 +20,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # 1900-01-01 to 2200-12-31 (service.rules.dates' window); `format: date` checks the day.
 DATE_PATTERN = (r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])"
                 r"-(0[1-9]|[12][0-9]|3[01])$")
-DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+DATE_STRING = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
 
 
 def number(value):
@@ -30,7 +30,7 @@ def number(value):
 
 def _record(spec: FieldSpec) -> dict:
     return {"type": "object", "required": ["date", "kind"], "additionalProperties": False,
-            "properties": {"date": {**DATE, "description": "Not after the scoring date."},
+            "properties": {"date": {**DATE_STRING, "description": "Not after the scoring date."},
                            "kind": {"type": "string", "enum": list(spec.kinds)}}}
 
 
@@ -38,7 +38,7 @@ def _value(spec: FieldSpec) -> dict:
     """The JSON Schema of one field's value (null not allowed)."""
     kind = spec.type
     if kind == "date":
-        return dict(DATE)
+        return dict(DATE_STRING)
     if kind in ("integer", "number"):
         out = {"type": kind}
         if spec.min is not None:

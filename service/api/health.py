@@ -13,7 +13,7 @@ from service.monitoring import metrics as prom
 from service.policy_sync import safe_problem
 
 from .auth import current_principal, require
-from .operations import REQUEST_ID, operation, problems, success
+from .operations import REQUEST_ID_HEADER, operation, problems, success
 from .ops_answers import Health, Readiness
 from .scoring import json_response
 
@@ -78,7 +78,7 @@ def _degraded_by(store: dict, registry, sync: dict) -> str | None:
          responses={
     "200": {"description": "Prometheus text exposition format.",
             "content": {"text/plain": {"schema": {"type": "string"}}},
-            "headers": REQUEST_ID},
+            "headers": REQUEST_ID_HEADER},
     **problems(401, 403, 429)})
 @require("ops")
 def metrics():

@@ -26,7 +26,7 @@ def _header(description: str, schema: dict | None = None, required: bool = False
     return out
 
 
-REQUEST_ID = {"X-Request-ID": _header(
+REQUEST_ID_HEADER = {"X-Request-ID": _header(
     "The caller's X-Request-ID when it is 1-128 of letters, digits and ._:@+/=-, else one "
     "the service made; also in every problem and log line.", required=True)}
 POLICY_REVISION = {"X-Policy-Revision": _header(
@@ -49,7 +49,7 @@ def success(blp, schema, *, status: int = 200, description: str, policies: bool 
     the rate-limit headers when `limited`. The views answer with their own orjson Response,
     which `blp.response` only passes through; so the view is kept unwrapped (one call
     less per request) and takes the wrapper's documentation."""
-    headers = {**REQUEST_ID, **(POLICY_REVISION if policies else {}),
+    headers = {**REQUEST_ID_HEADER, **(POLICY_REVISION if policies else {}),
                **(RATE_LIMIT if limited else {})}
     documents = blp.response(status, schema, description=description, headers=headers,
                              example=example, content_type=content_type)
@@ -88,7 +88,7 @@ def problems(*statuses: int, **why: str) -> dict:
     """The `responses` of these statuses, each a Problem (`why` rewords one: s422=...)."""
     out = {}
     for status in statuses:
-        headers = {**REQUEST_ID, **(RETRY_AFTER if status in (429, 503) else {})}
+        headers = {**REQUEST_ID_HEADER, **(RETRY_AFTER if status in (429, 503) else {})}
         out[str(status)] = documented("Problem", why.get(f"s{status}", WHY[status]), headers)
     return out
 

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from service.policy.diff import KEYED, MAPPED, WHOLE_KEYS
 from service.policy.schema import FIELD_TYPES, UNITS
 
-from .answers import DATE, Bilingual, PolicyRef, nullable_enum, nullable_nested
+from .answers import DATE_FORMAT, Bilingual, PolicyRef, nullable_enum, nullable_nested
 
 OBJECT = {"description": "As written in the policy file (policies/README.md)."}
 
@@ -25,8 +25,8 @@ WITHDRAWN = ("null, or the correction that supersedes this version: resolution b
 
 class PolicyVersion(Schema):
     version = fields.String(required=True, metadata={"example": "2024.1"})
-    effective_from = fields.String(required=True, metadata=DATE)
-    effective_to = fields.String(required=True, allow_none=True, metadata=DATE)
+    effective_from = fields.String(required=True, metadata=DATE_FORMAT)
+    effective_to = fields.String(required=True, allow_none=True, metadata=DATE_FORMAT)
     sha256 = fields.String(required=True)
     published = fields.Boolean(required=True, metadata={
         "description": "Its hash is the one recorded in published.yaml."})

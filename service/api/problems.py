@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from .answers import DATE
+from .answers import DATE_FORMAT
 
 CODES = {
     "malformed_json": "400: the body (or an NDJSON line) is not JSON.",
@@ -57,6 +57,7 @@ class Problem(Schema):
                                metadata={"description": "As in the X-Request-ID header."})
     city = fields.String(metadata={"description": "The city asked for (unknown or not in force)."})
     versions = fields.List(fields.String(), metadata={"description": "The versions there are."})
-    as_of = fields.String(metadata={**DATE, "description": "The date no version is in force on."})
+    as_of = fields.String(metadata={**DATE_FORMAT,
+                                    "description": "The date no version is in force on."})
     revision = fields.String(metadata={"description": "The policy set that still serves."})
     index = fields.Integer(metadata={"description": "In a batch: the item's position."})

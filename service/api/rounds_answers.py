@@ -7,7 +7,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from service.rules.fields import WindowDate
 
-from .answers import DATE, Note, PolicyRef, nullable_nested
+from .answers import DATE_FORMAT, Note, PolicyRef, nullable_nested
 
 MAX_QUOTA = 10**9
 
@@ -122,7 +122,7 @@ class Place(Schema):
 
 
 class RoundAnswer(Schema):
-    as_of = fields.String(required=True, metadata=DATE)
+    as_of = fields.String(required=True, metadata=DATE_FORMAT)
     policy = fields.Nested(PolicyRef, required=True)
     line = fields.String(required=True, validate=validate.OneOf(["quota", "threshold"]),
                          metadata={"description": "threshold: a fixed-threshold policy."})

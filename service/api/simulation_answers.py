@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from .answers import DATE, PolicyRef
+from .answers import DATE_FORMAT, PolicyRef
 
 COUNT = {"description": "How many there are in all (the list keeps the first 1,000)."}
 
@@ -69,7 +69,7 @@ class RowErrors(Schema):
 
 
 class SimulationReport(Schema):
-    as_of = fields.String(required=True, metadata=DATE)
+    as_of = fields.String(required=True, metadata=DATE_FORMAT)
     rows = fields.Integer(required=True)
     current = fields.Nested(SideReport, required=True)
     candidate = fields.Nested(SideReport, required=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .answers import DATE, Bilingual, Note, ScoreAnswer
+from .answers import DATE_FORMAT, Bilingual, Note, ScoreAnswer
 
 PASS_REASONS = ("passes_now", "time", "gate", "cap", "horizon", "no_pass_mark")
 CHANGE_KINDS = ("number", "category", "time", "record")
@@ -45,7 +45,7 @@ class ScenarioAnswer(Schema):
 class EarliestPass(Schema):
     """When the applicant passes if only time goes by: `date`, or null and why not."""
 
-    date = fields.String(required=True, allow_none=True, metadata=DATE)
+    date = fields.String(required=True, allow_none=True, metadata=DATE_FORMAT)
     reason = fields.String(required=True, validate=validate.OneOf(PASS_REASONS), metadata={
         "description": "passes_now; time (passes on `date`); or why not within the horizon: "
                        "gate (a gate stays closed, see `gates`), cap, horizon; no_pass_mark "
