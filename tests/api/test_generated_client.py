@@ -145,6 +145,13 @@ def test_every_operation_answers_a_typed_model(api, server, received):
                 {"bins": {"150": 120}}))), models.BaselineAnswer)
     assert baseline.count == 120 and isinstance(baseline.histogram, models.Histogram)
 
+    ranked = parsed(call("rounds.rank_round").sync_detailed(
+        client=keyed, body=models.RoundRequest.from_dict({
+            "city": "xian", "as_of": "2024-06-30", "quota": 1,
+            "population": [{"id": "a", "applicant": XIAN}, {"id": "b", "applicant": XIAN}]})),
+        models.RoundAnswer)
+    assert ranked.admitted == 2 and ranked.ranking[0].rank == 1  # a fixed line: both pass
+
     parsed(call("admin.reload_policies").sync_detailed(client=keyed), models.ReloadAnswer)
     parsed(call("health.healthz").sync_detailed(client=keyed), models.Health)
     ready = parsed(call("health.readyz").sync_detailed(client=keyed), models.Readiness)
