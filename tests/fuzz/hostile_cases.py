@@ -566,6 +566,7 @@ ENDPOINTS = [
     Endpoint("calculator", "GET", "/calculator?city=xian&lang=en", None),
     Endpoint("embed.js", "GET", "/embed.js", None),
     Endpoint("ops page", "GET", "/ops", None),
+    Endpoint("ops panel", "GET", "/ops/panel?lang=en", "ops"),
     Endpoint("openapi", "GET", "/openapi.json", None),
     Endpoint("docs", "GET", "/docs", None),
     Endpoint("unknown path", "GET", "/v1/nothing-here", None),
