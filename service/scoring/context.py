@@ -51,4 +51,4 @@ class CompileContext:
             return {"zh": f"{label['zh']}：{word['zh']}", "en": f"{label['en']}: {word['en']}"}
         if value is None:
             return {"zh": f"{label['zh']}：无", "en": f"{label['en']}: none"}
-        return {"zh": f"{label['zh']} {value}", "en": f"{label['en']} {value}"}
+        return {"zh": f"{label['zh']}为{value}", "en": f"{label['en']} {value}"}

@@ -19,8 +19,8 @@ def _alternatives():
 
 
 def _two_or_more(value):
-    if len(value) < 2:
-        raise ValidationError("Give at least two alternatives.")
+    if not 2 <= len(value) <= 10:
+        raise ValidationError("Give two to ten alternatives.")
 
 
 # Filled on first use: the kinds registry imports this module.
@@ -68,10 +68,16 @@ def shown(p):
     return lambda values: {alt_id: show(values) for alt_id, show in parts}
 
 
+_MARKS = "①②③④⑤⑥⑦⑧⑨⑩"
+
+
 def rule(p, ctx):
     parts = [(alt["label"], _kind(alt).rule(alt, ctx)) for alt in p["of"]]
-    zh = "取以下最高者：" + "；".join(f"{lab['zh']}（{r['zh']}）" for lab, r in parts)
-    en = "the highest of: " + "; ".join(f"{lab['en']} ({r['en']})" for lab, r in parts)
+    # numbered, not bracketed: labels and rules carry brackets of their own
+    zh = "取以下各项中最高者：" + "".join(f"{_MARKS[i]}{lab['zh']}——{r['zh']}"
+                                        for i, (lab, r) in enumerate(parts))
+    en = "the highest of: " + " ".join(f"({i + 1}) {lab['en']}: {r['en']}"
+                                       for i, (lab, r) in enumerate(parts))
     return with_cap({"zh": zh, "en": en}, p["cap"])
 
 
