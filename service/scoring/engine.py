@@ -120,7 +120,7 @@ def _threshold_rule(threshold: dict):
         return lambda as_of: fixed
     cutoffs = dict(threshold["cutoffs"] or {})
     years = sorted(cutoffs)
-    marked = threshold["pass_mark"] == "cutoff"
+    marked = threshold["pass_mark"] != "none"
     rounds: dict = {}
 
     def for_round(as_of):

@@ -90,7 +90,7 @@ class Side:
     @property
     def _marked(self) -> bool:
         """Whether the policy has a pass mark (a quota city may rank with none)."""
-        return self.policy.threshold.get("pass_mark", "cutoff") != "none"
+        return compiled_of(self.policy).marked
 
     def __post_init__(self):
         self.sums = [0] * len(compiled_of(self.policy).criteria)

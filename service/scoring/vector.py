@@ -333,7 +333,7 @@ class VectorPolicy:
         quotient += (remainder > 0) & (2 * remainder >= self.denominator)
         signed = np.where(total_ticks < 0, -quotient, quotient)
         threshold = self.compiled.threshold_for(as_of)[0]
-        if threshold is None or self.compiled.threshold.get("pass_mark") == "none":
+        if threshold is None or not self.compiled.marked:
             passes = np.zeros(len(signed), bool)  # no pass mark: nobody "passes"
         else:
             passes = eligible & (signed >= math.ceil(Fraction(threshold) * 10**places))
