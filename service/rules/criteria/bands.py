@@ -8,6 +8,7 @@ import numpy as np
 from marshmallow import ValidationError, fields, validates_schema
 
 from ..fields import Exact, InputCriterion, StrictSchema
+from .inputs import check_numeric_input, shown_input
 from .text import num, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).
@@ -82,9 +83,7 @@ def compile(p, ctx):
     return evaluate
 
 
-def shown(p):
-    name = p["input"]
-    return lambda values: values[name]
+shown = shown_input
 
 
 def _band_text(band) -> tuple[str, str]:
@@ -137,8 +136,7 @@ def upward(p) -> bool:
     return True
 
 
-def check(p, where, ctx):
-    return ctx.reads_ok(f"{where}.input", [p["input"]], ctx.NUMERIC)
+check = check_numeric_input
 
 
 def columnar_blocker(p, ctx):

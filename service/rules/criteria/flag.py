@@ -7,6 +7,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..fields import Exact, InputCriterion
+from .inputs import shown_input
 from .text import num, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).
@@ -33,9 +34,7 @@ def compile(p, ctx):
     return lambda values: ticks if values[name] is True else 0
 
 
-def shown(p):
-    name = p["input"]
-    return lambda values: values[name]
+shown = shown_input
 
 
 def rule(p, ctx):

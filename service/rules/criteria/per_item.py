@@ -7,6 +7,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..fields import Exact, InputCriterion
+from .inputs import check_numeric_input, points_upward, shown_input, steady_edges
 from .text import num, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).
@@ -40,9 +41,7 @@ def compile(p, ctx):
     return evaluate
 
 
-def shown(p):
-    name = p["input"]
-    return lambda values: values[name]
+shown = shown_input
 
 
 def rule(p, ctx):
@@ -54,19 +53,13 @@ def rule(p, ctx):
 SEARCH = "number"
 
 
-def edges(p, integer: bool):
-    """The input values at which the points change, for a what-if search; None: they
-    change steadily, so the search bisects in the direction `upward` gives."""
-    return None
+edges = steady_edges
 
 
-def upward(p) -> bool:
-    """Whether more of the input gives more points (a deduction gives fewer)."""
-    return p["points"] > 0
+upward = points_upward
 
 
-def check(p, where, ctx):
-    return ctx.reads_ok(f"{where}.input", [p["input"]], ctx.NUMERIC)
+check = check_numeric_input
 
 
 def columnar_blocker(p, ctx):

@@ -9,6 +9,7 @@ import numpy as np
 from marshmallow import ValidationError, fields, validates_schema
 
 from ..fields import Exact, InputCriterion, NonNegative
+from .inputs import points_upward, shown_input, steady_edges
 from .text import num, points_en, unit_en, unit_zh, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).
@@ -97,9 +98,7 @@ def compile(p, ctx):
     return evaluate
 
 
-def shown(p):
-    name = p["input"]
-    return lambda values: values[name]
+shown = shown_input
 
 
 def rule(p, ctx):
@@ -131,15 +130,10 @@ def rule(p, ctx):
 SEARCH = "number"
 
 
-def edges(p, integer: bool):
-    """The input values at which the points change, for a what-if search; None: they
-    change steadily, so the search bisects in the direction `upward` gives."""
-    return None
+edges = steady_edges
 
 
-def upward(p) -> bool:
-    """Whether more of the input gives more points (a deduction gives fewer)."""
-    return p["points"] > 0
+upward = points_upward
 
 
 def check(p, where, ctx):

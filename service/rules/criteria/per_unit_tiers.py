@@ -23,6 +23,7 @@ import numpy as np
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..fields import Exact, InputCriterion, NonNegative, StrictSchema
+from .inputs import check_numeric_input, shown_input, steady_edges
 from .text import num, unit_en, unit_zh, with_cap
 
 NAME = "per_unit_tiers"
@@ -91,9 +92,7 @@ def compile(p, ctx):
     return evaluate
 
 
-def shown(p):
-    name = p["input"]
-    return lambda values: values[name]
+shown = shown_input
 
 
 def rule(p, ctx):
@@ -118,12 +117,10 @@ def rule(p, ctx):
     return with_cap({"zh": zh, "en": en}, p["cap"])
 
 
-def check(p, where, ctx):
-    return ctx.reads_ok(f"{where}.input", [p["input"]], ctx.NUMERIC)
+check = check_numeric_input
 
 
-def edges(p, integer: bool):
-    return None  # more units never give fewer points: bisect upward (or downward)
+edges = steady_edges  # more units never give fewer points: bisect
 
 
 def upward(p) -> bool:
