@@ -9,6 +9,7 @@ import json
 import os
 import secrets
 import sys
+import time
 from pathlib import Path
 
 from .config import BUNDLED_POLICIES
@@ -159,21 +160,28 @@ def _quota(text: str) -> int:
     return quota
 
 
+def _workers(text: str) -> int:
+    try:
+        workers = int(text)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number from 1 to 256")
+    return workers
+
+
 def _population_kind(path: str, given: str | None) -> str:
     if given:
         return given
     for suffix, kind in ((".csv", "csv"), (".ndjson", "ndjson"), (".jsonl", "ndjson"),
-                         (".json", "json")):
+                         (".json", "json"), (".parquet", "parquet"), (".pq", "parquet")):
         if path.endswith(suffix):
             return kind
     return "ndjson"
 
 
 def cmd_simulate(args) -> int:
-    import time
-
     from .policy.loader import load_inline_policy
-    from .population import RowError, rows_of
     from .scoring.simulate import Simulation
 
     registry = _registry(args)
@@ -184,50 +192,79 @@ def cmd_simulate(args) -> int:
         candidate = load_inline_policy(text, registry.policies.tiers, name=args.candidate)
     else:
         candidate = registry.resolve(args.city, as_of, args.candidate_version)
-    fields = {**current.fields, **candidate.fields}
     kind = _population_kind(args.population, args.format)
-    simulation = Simulation(current, candidate, as_of)
-    tty, started = sys.stderr.isatty(), time.monotonic()
-    with open(args.population, encoding="utf-8", newline="") as handle:
-        if kind == "csv":
-            if not _simulate_csv(simulation, handle, fields, tty, started, args.population):
-                return 1
-            handle = None
-        source = None if handle is None else (handle.read() if kind == "json" else handle)
-        for number, row in (rows_of(source, kind, fields) if source is not None else ()):
-            if isinstance(row, RowError):
-                simulation.unreadable(number, str(row))
-            else:
-                simulation.add(number, row)
-            if tty and number % 20000 == 0:
-                rate = number / max(time.monotonic() - started, 1e-9)
-                print(f"\r{number:>10,} rows  {rate:>9,.0f} rows/s", end="", file=sys.stderr)
-    if tty:
+
+    def make():
+        return Simulation(current, candidate, as_of)
+
+    progress = _progress(time.monotonic()) if sys.stderr.isatty() else None
+    try:
+        if kind in ("csv", "parquet"):
+            simulation = _simulate_file(make, kind, args.population, args.workers, progress)
+        else:
+            simulation = _simulate_rows(make(), kind, args.population, progress)
+    except _file_errors() as exc:
+        if progress is not None:
+            print(file=sys.stderr)
+        print(f"{args.population}: {exc}", file=sys.stderr)
+        return 1
+    if progress is not None:
         print(file=sys.stderr)
     print(json.dumps(simulation.report(), ensure_ascii=False, indent=2, default=str))
     return 0
 
 
-def _simulate_csv(simulation, handle, fields, tty: bool, started: float, name: str) -> bool:
-    """CSV in chunks: the vectorised twin takes the plain rows, the engine the others.
-    False (with the row and column on stderr) when the CSV cannot be read on."""
-    import time
+def _simulate_file(make, kind: str, path: str, workers: int | None, progress):
+    """CSV or Parquet: read by pyarrow in blocks, over `workers` processes."""
+    from .simulate_files import default_workers, simulate_csv, simulate_parquet
 
-    from .population import CsvUnreadable, csv_chunks, csv_row_reader
+    workers = workers or default_workers()
+    if kind == "csv":
+        return simulate_csv(make, path, workers, progress=progress)
+    return simulate_parquet(make, path, workers, progress=progress)
 
+
+def _simulate_rows(simulation, kind: str, path: str, progress):
+    """NDJSON or a JSON array, row by row through the scalar engine."""
+    from .population import RowError, rows_of
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        source = handle.read() if kind == "json" else handle
+        fields = simulation.fields
+        for number, row in rows_of(source, kind, fields):
+            if isinstance(row, RowError):
+                simulation.unreadable(number, str(row))
+            else:
+                simulation.add(number, row)
+            if progress is not None and number % 20000 == 0:
+                progress(number)
+    return simulation
+
+
+def _progress(started: float):
+    def show(rows: int) -> None:
+        rate = rows / max(time.monotonic() - started, 1e-9)
+        print(f"\r{rows:>10,} rows  {rate:>9,.0f} rows/s", end="", file=sys.stderr)
+
+    return show
+
+
+def _file_errors() -> tuple:
+    """What reading a population file may raise that is the file's fault, not ours."""
+    from .population import CsvUnreadable
+    from .population_arrow import ParquetColumnUnreadable
+
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .simulate_files import PartFailed
+
+    errors = (CsvUnreadable, ParquetColumnUnreadable, PartFailed, BrokenProcessPool,
+              UnicodeDecodeError, OSError)
     try:
-        for header, rows, first in csv_chunks(handle):
-            simulation.add_csv_chunk(header, rows, first, csv_row_reader(header, fields))
-            if tty:
-                done = first + len(rows) - 1
-                rate = done / max(time.monotonic() - started, 1e-9)
-                print(f"\r{done:>10,} rows  {rate:>9,.0f} rows/s", end="", file=sys.stderr)
-    except CsvUnreadable as exc:
-        if tty:
-            print(file=sys.stderr)
-        print(f"{name}: {exc}", file=sys.stderr)
-        return False
-    return True
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - a dependency
+        return errors
+    return errors + (pa.ArrowException,)
 
 
 def cmd_rounds_rank(args) -> int:
@@ -247,6 +284,10 @@ def cmd_rounds_rank(args) -> int:
     as_of = _as_of(args.as_of)
     policy = registry.resolve(args.city, as_of, args.policy_version)
     kind = _population_kind(args.population, args.format)
+    if kind == "parquet":
+        print(f"{args.population}: rounds rank reads CSV, NDJSON or JSON; a Parquet "
+              "population is read by simulate", file=sys.stderr)
+        return 2
     cohort = Cohort(policy, as_of)
     tty, started = sys.stderr.isatty(), time.monotonic()
 
@@ -320,6 +361,11 @@ def cmd_generate(args) -> int:
     as_of = _as_of(args.as_of)
     policy = registry.resolve(args.city, as_of)
     rng = random.Random(args.seed)
+    if args.format is None:
+        kind = _population_kind(args.out or "", None) if args.out else "csv"
+        args.format = kind if kind in ("csv", "ndjson", "parquet") else "csv"
+    if args.format == "parquet":
+        return _generate_parquet(args, policy, rng, as_of)
     out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
     try:
         if args.format == "csv":
@@ -338,6 +384,26 @@ def cmd_generate(args) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
+    return 0
+
+
+def _generate_parquet(args, policy, rng, as_of) -> int:
+    from .policy.paths import flatten
+    from .population import synthetic_applicant
+    from .population_arrow import write_parquet
+
+    if not args.out:
+        print("population generate --format parquet needs --out", file=sys.stderr)
+        return 2
+    columns = list(policy.fields)
+
+    def rows():
+        for _ in range(args.n):
+            flat = flatten(synthetic_applicant(rng, policy.fields, as_of, city=policy.city))
+            yield [json.dumps(flat[c]) if isinstance(flat.get(c), list)
+                   else _csv_text(flat.get(c)) for c in columns]
+
+    write_parquet(args.out, policy.fields, rows())
     return 0
 
 
@@ -410,8 +476,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = sub.add_parser("simulate", help="a population under the policy in force and a "
                                                "candidate: pass rates, distributions, flips")
     simulate.add_argument("--city", required=True)
-    simulate.add_argument("--population", required=True, help="CSV, NDJSON or JSON file")
-    simulate.add_argument("--format", choices=["csv", "ndjson", "json"])
+    simulate.add_argument("--population", required=True,
+                          help="CSV, Parquet, NDJSON or JSON file")
+    simulate.add_argument("--format", choices=["csv", "parquet", "ndjson", "json"])
+    simulate.add_argument("--workers", type=_workers, default=None,
+                          help="processes reading CSV or Parquet (default: the machine's "
+                               "cores)")
     group = simulate.add_mutually_exclusive_group(required=True)
     group.add_argument("--candidate", help="a draft policy file (YAML or JSON)")
     group.add_argument("--candidate-version")
@@ -445,7 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--city", required=True)
     generate.add_argument("--n", type=int, required=True)
     generate.add_argument("--seed", type=int, default=1)
-    generate.add_argument("--format", choices=["csv", "ndjson"], default="csv")
+    generate.add_argument("--format", choices=["csv", "ndjson", "parquet"],
+                          help="default: by the --out file's extension, else csv")
     generate.add_argument("--out")
     generate.add_argument("--as-of")
     generate.add_argument("--dir")

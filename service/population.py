@@ -31,7 +31,7 @@ class CsvUnreadable(ApplicantInvalid):
     answers 422 with the error under `<where>.<row>.<column>` (`<where>.header`)."""
 
     def __init__(self, where: str, row: int, column: str | None, message: str):
-        self.row, self.column, self.message = row, column, message
+        self.where, self.row, self.column, self.message = where, row, column, message
         key = f"{where}.{'header' if row == 0 else row}"
         super().__init__({key if column is None else f"{key}.{column}": [message]})
 
@@ -125,9 +125,11 @@ def _unreadable(error: csv.Error, text: str, header: list[str] | None, row: int,
     return CsvUnreadable(where, row, column, f"A cell holds more than {limit} characters.")
 
 
-def csv_records(lines: Iterable[str], where: str = "population_csv") -> Iterator[list[str]]:
+def csv_records(lines: Iterable[str], where: str = "population_csv",
+                first_row: int = 1) -> Iterator[list[str]]:
     """The cells of each CSV record, the header first; a record the csv module refuses
-    raises CsvUnreadable, never the csv module's own error."""
+    raises CsvUnreadable, never the csv module's own error (naming its row: the first
+    data row is `first_row`)."""
     current: list[str] = []
 
     def feed():
@@ -144,7 +146,8 @@ def csv_records(lines: Iterable[str], where: str = "population_csv") -> Iterator
         except StopIteration:
             return
         except csv.Error as exc:
-            raise _unreadable(exc, "".join(current), header, row, where) from None
+            number = row + first_row - 1 if row else 0
+            raise _unreadable(exc, "".join(current), header, number, where) from None
         if header is None:
             header = cells
         yield cells
@@ -152,11 +155,12 @@ def csv_records(lines: Iterable[str], where: str = "population_csv") -> Iterator
 
 
 def csv_chunks(lines: Iterable[str], size: int = 20_000,
-               where: str = "population_csv") -> Iterator:
-    """(header, rows, number of the first row) for chunks of a CSV file."""
-    reader = csv_records(lines, where)
+               where: str = "population_csv", first_row: int = 1) -> Iterator:
+    """(header, rows, number of the first row) for chunks of a CSV file whose first data
+    row is numbered `first_row`."""
+    reader = csv_records(lines, where, first_row)
     header = next(reader, [])
-    chunk, first = [], 1
+    chunk, first = [], first_row
     for cells in reader:
         chunk.append(cells)
         if len(chunk) == size:

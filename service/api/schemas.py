@@ -90,3 +90,7 @@ class SimulateRequest(Strict):
     population_csv = fields.String(load_default=None,
                                    metadata={"description": "A CSV: a column per field path."})
     population_ndjson = fields.String(load_default=None)
+    population_parquet = fields.String(
+        load_default=None, metadata={"format": "byte", "description": (
+            "A Parquet file, base64: a column per field path (or struct columns), of "
+            "string, integer, floating-point, boolean or date32 type; null is absent.")})

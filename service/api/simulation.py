@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import json
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from service.policy.errors import PolicyInvalid
 from service.policy.loader import load_inline_policy
-from service.population import RowError, csv_chunks, csv_row_reader, rows_of
+from service.population import RowError, rows_of
 from service.scoring.simulate import Simulation
 
 from .auth import require
@@ -23,6 +26,10 @@ from .simulation_answers import SimulationReport
 blp = Blueprint("simulate", __name__, url_prefix="/v1", description="Simulate draft policies.")
 _schema = SimulateRequest()
 MAX_DRAFT_BYTES = 256 * 1024  # of an inline candidate policy, as UTF-8 YAML or JSON
+MAX_PARQUET_ROWS = 1_000_000  # a Parquet population's rows, read from its footer
+MAX_PARQUET_BYTES = 128 << 20  # its columns once decompressed: 4 times the largest body
+POPULATION_KINDS = {"population": "json", "population_csv": "csv",
+                    "population_ndjson": "ndjson", "population_parquet": "parquet"}
 
 
 def _candidate(body: dict, registry, as_of):
@@ -56,15 +63,64 @@ def _check_draft_size(policy) -> None:
                                              f"has {size}."]})
 
 
-def _rows(body: dict, fields: dict):
-    given = [k for k in ("population", "population_csv", "population_ndjson")
-             if body[k] is not None]
+def _population_kind(body: dict) -> str:
+    given = [k for k in POPULATION_KINDS if body[k] is not None]
     if len(given) != 1:
         raise ApiError(422, "invalid_request", "Give the population one way.",
-                       {"population": ["Give exactly one of population, population_csv and "
-                                       "population_ndjson."]})
-    kind = {"population": "json", "population_csv": "csv", "population_ndjson": "ndjson"}
-    return rows_of(body[given[0]], kind[given[0]], fields)
+                       {"population": ["Give exactly one of population, population_csv, "
+                                       "population_ndjson and population_parquet."]})
+    return given[0]
+
+
+def _parquet(text: str) -> io.BytesIO:
+    """The decoded Parquet file, refused (naming the field) when it is not base64, not
+    Parquet, or would hold more than the service reads in one request."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def refuse(status: int, code: str, title: str, message: str) -> ApiError:
+        return ApiError(status, code, title, {"population_parquet": [message]})
+
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise refuse(422, "invalid_request", "The Parquet population is not base64.",
+                     "Not base64 (RFC 4648, standard alphabet).") from None
+    try:
+        metadata = pq.ParquetFile(io.BytesIO(data)).metadata
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise refuse(422, "invalid_request", "The population is not a Parquet file.",
+                     f"Not a readable Parquet file: {str(exc)[:200]}") from None
+    limit = current_app.config.get("MAX_PARQUET_ROWS", MAX_PARQUET_ROWS)
+    if metadata.num_rows > limit:
+        raise refuse(413, "body_too_large", "The Parquet population has too many rows.",
+                     f"At most {limit:,} rows; this file holds {metadata.num_rows:,}.")
+    unpacked = sum(metadata.row_group(i).total_byte_size
+                   for i in range(metadata.num_row_groups))
+    if unpacked > MAX_PARQUET_BYTES:
+        raise refuse(413, "body_too_large", "The Parquet population is too large unpacked.",
+                     f"At most {MAX_PARQUET_BYTES >> 20} MiB once decompressed.")
+    return io.BytesIO(data)
+
+
+def _from_file(body: dict, given: str, make) -> Simulation:
+    """A CSV or Parquet population, read by pyarrow in blocks (service/simulate_files)."""
+    import pyarrow as pa
+
+    from service.population_arrow import ParquetColumnUnreadable
+    from service.simulate_files import simulate_csv_text, simulate_parquet
+
+    if given == "population_csv":
+        return simulate_csv_text(make, body[given], given)
+    source = _parquet(body[given])
+    try:
+        return simulate_parquet(make, source, workers=1)
+    except ParquetColumnUnreadable as exc:
+        raise ApiError(422, "invalid_request", "A Parquet column cannot be read.",
+                       {f"population_parquet.{exc.column}": [str(exc)]}) from None
+    except (pa.ArrowException, OSError) as exc:
+        raise ApiError(422, "invalid_request", "The Parquet population cannot be read.",
+                       {"population_parquet": [str(exc)[:200]]}) from None
 
 
 @blp.route("/simulate", methods=["POST"])
@@ -83,14 +139,16 @@ def simulate():
     as_of = body["as_of"]
     current = registry.resolve(body["city"], as_of, body["current_version"])
     candidate = _candidate(body, registry, as_of)
-    simulation = Simulation(current, candidate, as_of)
-    fields = {**current.fields, **candidate.fields}
-    rows = _rows(body, fields)
-    if body["population_csv"] is not None:  # the vectorised twin takes the plain rows
-        for header, chunk, first in csv_chunks(io.StringIO(body["population_csv"])):
-            simulation.add_csv_chunk(header, chunk, first, csv_row_reader(header, fields))
-        rows = ()
-    for number, row in rows:
+    given = _population_kind(body)
+
+    def make():
+        return Simulation(current, candidate, as_of)
+
+    if given in ("population_csv", "population_parquet"):
+        # a CSV the csv module cannot read on raises CsvUnreadable: a 422 naming the row
+        return json_response(_from_file(body, given, make).report())
+    simulation = make()
+    for number, row in rows_of(body[given], POPULATION_KINDS[given], simulation.fields):
         if isinstance(row, RowError):
             simulation.unreadable(number, str(row))
         else:

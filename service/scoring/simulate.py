@@ -20,6 +20,7 @@ from .engine import compiled_of, tally
 SIMULATION_BIN_WIDTH = 5
 BIN_LOW, BIN_HIGH = -200, 400
 KEEP_ROWS = 1000
+SIDE_TALLIES = ("scored", "eligible", "passes", "below", "above", "bins", "sums", "best")
 
 
 def bin_edges() -> list[int]:
@@ -81,11 +82,25 @@ class Side:
             self.sums[i] += int(t.sum())
         quota = self.policy.threshold.get("quota")
         if quota:
-            for total in totals[eligible].tolist():
+            taken = totals[eligible]
+            if len(taken) > quota:  # only this chunk's best `quota` can enter the best
+                taken = np.partition(taken, len(taken) - quota)[len(taken) - quota:]
+            for total in taken.tolist():
                 if len(self.best) < quota:
                     heapq.heappush(self.best, total)
                 elif total > self.best[0]:
                     heapq.heapreplace(self.best, total)
+
+    def merge(self, other: dict) -> None:
+        """Add another part's tallies (`Simulation.state`) to these; exact."""
+        for name in ("scored", "eligible", "passes", "below", "above"):
+            setattr(self, name, getattr(self, name) + other[name])
+        self.bins = [a + b for a, b in zip(self.bins, other["bins"])]
+        self.sums = [a + b for a, b in zip(self.sums, other["sums"])]
+        quota = self.policy.threshold.get("quota")
+        if quota:
+            self.best = heapq.nlargest(quota, self.best + other["best"])
+            heapq.heapify(self.best)
 
     @property
     def _marked(self) -> bool:
@@ -216,6 +231,84 @@ class Simulation:
             flips += self._add_vectorised(cols, ok, first)
         for row, kind in sorted(flips):
             self._flip(row, kind)
+
+    def add_table(self, header: list[str], table, first: int, blank) -> None:
+        """Rows `first`, `first + 1`, ... as pyarrow string columns (service/population_arrow):
+        typed and checked by arrow compute, the plain rows through the vectorised twin, the
+        others one by one; `blank` marks the lines with no cells at all."""
+        from . import arrow_columns as columns_of
+        from .vector import NotVectorisable
+
+        if self.vectors is None:
+            return self._add_cells(header, table, first, blank, None)
+        try:
+            cols, ok = columns_of.arrow_columns(header, table, self.fields, self.needed, self.as_of,
+                                     dt.date.today())
+        except NotVectorisable:
+            return self._add_cells(header, table, first, blank, None)
+        for path in self.one_sided & set(header):
+            ok &= ~cols[path]["present"]
+        ok &= ~blank
+        flips = self._add_cells(header, table, first, blank, ~ok, collect=True)
+        if ok.any():
+            flips += self._add_vectorised(cols, ok, first)
+        for row, kind in sorted(flips):
+            self._flip(row, kind)
+
+    def _add_cells(self, header, table, first: int, blank, which, collect: bool = False):
+        """The rows `which` (all when None) of a table one by one, as the csv path reads
+        their cells; a blank line is refused as the csv path refuses an empty record."""
+        import numpy as np
+        import pyarrow as pa
+
+        from service.population import csv_row_reader
+
+        rows = np.arange(table.num_rows) if which is None else np.flatnonzero(which)
+        flips: list = []
+        if len(rows):
+            picked = table.take(pa.array(rows)).to_pydict()
+            columns = [picked[name] for name in header]
+            row_of = csv_row_reader(header, self.fields)
+            empty = blank[rows].tolist()
+            for k, i in enumerate(rows.tolist()):
+                if empty[k]:
+                    self.unreadable(first + i, f"0 cells for {len(header)} columns")
+                    continue
+                applicant = row_of([column[k] or "" for column in columns])
+                if isinstance(applicant, Exception):
+                    self.unreadable(first + i, str(applicant))
+                else:
+                    self.add(first + i, applicant, flips)
+        if collect:
+            return flips
+        for row, kind in sorted(flips):
+            self._flip(row, kind)
+        return None
+
+    # Partial simulations of parts of one population, merged ------------------------------
+
+    def state(self) -> dict:
+        """Everything `report` needs, as plain data (what a worker process sends back)."""
+        sides = [{k: getattr(side, k) for k in SIDE_TALLIES}
+                 for side in (self.current, self.candidate)]
+        return {"rows": self.rows, "errors": self.errors, "error_count": self.error_count,
+                "flips": self.flips, "flip_counts": self.flip_counts, "sides": sides}
+
+    def merge(self, state: dict, offset: int) -> None:
+        """Add the tallies of a later part of the population whose row 1 is row
+        `offset + 1` here. Parts must be merged in row order: the rows kept as examples
+        are the first KEEP_ROWS of the whole population."""
+        self.rows += state["rows"]
+        for entry in state["errors"]:
+            if len(self.errors) < KEEP_ROWS:
+                self.errors.append({**entry, "row": entry["row"] + offset})
+        self.error_count += state["error_count"]
+        for kind, rows in state["flips"].items():
+            kept = self.flips[kind]
+            kept += [row + offset for row in rows[:KEEP_ROWS - len(kept)]]
+            self.flip_counts[kind] += state["flip_counts"][kind]
+        for side, other in zip((self.current, self.candidate), state["sides"]):
+            side.merge(other)
 
     def _add_vectorised(self, cols: dict, ok, first: int) -> list:
         import numpy as np

@@ -233,6 +233,30 @@ def _objects(col: dict) -> np.ndarray:
     return values
 
 
+DENSE_SPAN = 1 << 20  # integer values spread over fewer are indexed by counting, not sorting
+
+
+def _dense(values: np.ndarray):
+    """(the distinct values as a sorted Python list, the index of each row's value among
+    them), as np.unique(return_inverse=True) gives, by counting when the values are
+    integers within DENSE_SPAN of each other."""
+    kind = values.dtype.kind
+    if kind not in "biu" or not len(values):
+        unique, inverse = np.unique(values, return_inverse=True)
+        return unique.tolist(), inverse.astype(np.int64).reshape(-1)
+    values = values.astype(np.int64)
+    low, high = int(values.min()), int(values.max())
+    if high - low >= DENSE_SPAN:
+        unique, inverse = np.unique(values, return_inverse=True)
+        return unique.tolist(), inverse.astype(np.int64).reshape(-1)
+    shifted = values - low
+    held = np.flatnonzero(np.bincount(shifted, minlength=high - low + 1))
+    rank = np.zeros(high - low + 1, np.int64)
+    rank[held] = np.arange(len(held))
+    found = (held + low).tolist()
+    return ([bool(v) for v in found] if kind == "b" else found), rank[shifted]
+
+
 class VectorPolicy:
     """One policy's facts, gates and criteria over columns, in integer ticks. Each criterion
     is evaluated by its kind's own `columnar` (service/rules/criteria/); a kind says with
@@ -277,21 +301,38 @@ class VectorPolicy:
         dates = self.compiled.dates_on(as_of)
         return {name: derive(cols, dates) for name, derive in self.facts_columnar}
 
+    def distinct(self, name: str, cols: dict, facts: dict | None = None):
+        """(the distinct values of a column or fact as Python values, None for null; the
+        index of each row's value among them): what lookups match once per value."""
+        col = cols.get(name)
+        if col is not None and "codes" in col:  # an enum read by arrow: coded already
+            return col["choices"], col["codes"]
+        values = col["values"] if col is not None else facts[name]
+        null = col["null"] if col is not None else None
+        if values.dtype == object:  # text, or a looked-up fact: matched by a dict
+            index: dict = {}
+            objects = (_objects(col) if col is not None else values).tolist()
+            codes = np.fromiter(map(lambda v: index.setdefault(v, len(index)), objects),
+                                np.int64, len(objects))
+            return list(index), codes
+        found, codes = _dense(values)
+        if null is not None and null.any():
+            codes = np.where(null, len(found), codes)
+            found.append(None)
+        return found, codes
+
     def lookup_rows(self, rows, default, names, cols) -> np.ndarray:
         """First-match rows over several categorical columns: each distinct combination of
         values is matched once, by the scalar engine's own matcher."""
         codes, seen = None, []
         for name in names:
-            values = _objects(cols[name]).tolist()
-            index: dict = {}
-            column = np.fromiter(map(lambda v: index.setdefault(v, len(index)), values),
-                                 np.int64, len(values))
-            seen.append(list(index))
-            codes = column if codes is None else codes * len(index) + column
-        unique, inverse = np.unique(codes, return_inverse=True)
+            found, column = self.distinct(name, cols)
+            seen.append(found)
+            codes = column if codes is None else codes * len(found) + column
+        unique, inverse = _dense(codes)
         match = first_match(names, rows, default)
         results = []
-        for code in unique.tolist():
+        for code in unique:
             key = []
             for choices in reversed(seen):
                 code, at = divmod(code, len(choices))
@@ -326,7 +367,9 @@ class VectorPolicy:
                 take = np.minimum(excess, np.maximum(sign * ticks[i], 0))
                 ticks[i] = ticks[i] - sign * take
                 excess = excess - take
-        total_ticks = np.sum(np.stack(ticks), 0) if ticks else np.zeros(n, np.int64)
+        total_ticks = np.zeros(n, np.int64)
+        for t in ticks:
+            total_ticks += t
         places = self.compiled.scale.places
         scaled = np.abs(total_ticks) * 10**places
         quotient, remainder = np.divmod(scaled, self.denominator)

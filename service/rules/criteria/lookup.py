@@ -196,14 +196,9 @@ def columnar(p, ctx):
         table = {key_of(k): ctx.ticks(points) for k, points in p["table"].items()}
 
         def by_table(cols, facts):
-            memo: dict = {}
-            out = []
-            for obj in ctx.objects(name, cols, facts).tolist():
-                found = memo.get(obj)
-                if found is None:
-                    found = memo[obj] = table.get(key_of(obj), default)
-                out.append(found)
-            return np.array(out, np.int64)
+            found, codes = ctx.distinct(name, cols, facts)
+            points = np.array([table.get(key_of(v), default) for v in found], np.int64)
+            return points[codes]
 
         return by_table
     names = reads(p)
