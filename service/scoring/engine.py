@@ -35,6 +35,8 @@ class CompiledCriterion:
     applied: object  # values -> the rule that applied, in words
     can_cap: bool    # whether a cap (own or a group's) can change the points
     cap: object      # ticks, or None
+    binds: bool      # whether its own cap can change the points
+    inline: str | None  # `raw` as one expression over `values`, where the kind gives one
     group: str | None
     label: dict
     rule: dict
@@ -47,12 +49,11 @@ class CompiledPolicy:
     dates_on: object
     facts: tuple
     gates: tuple
-    gate_checks: tuple
     criteria: tuple
-    evaluators: tuple
     groups: tuple      # (cap ticks, member indexes) per group
     threshold: dict
     threshold_for: object
+    round_on: object   # as_of -> (dates_on(as_of), threshold_for(as_of)), remembered
     marked: bool       # whether the scheme has a pass mark (a ranked one may have none)
     entitlements: tuple
     omitted: tuple     # the scheme's indicators this policy does not score
@@ -60,6 +61,7 @@ class CompiledPolicy:
     standing_notes: tuple  # notes every answer of this policy carries
     simple_reads: tuple
     other_reads: tuple
+    evaluate: object   # (values, dates) -> (passed, ticks): see `_evaluator`
 
 
 def _ticks(amount, denominator: int):
@@ -92,8 +94,10 @@ def _criterion(c: dict, ctx: CompileContext) -> CompiledCriterion:
     points = _with_cap(raw, cap) if binds else raw
     rule = kind.rule(c, ctx)
     applied = kind.applied(c, ctx) if hasattr(kind, "applied") else (lambda values: rule)
+    inline = kind.inline(c, ctx) if hasattr(kind, "inline") else None
     return CompiledCriterion(c["id"], raw, points, kind.shown(c), applied,
-                             binds or c["group"] is not None, cap, c["group"], c["label"], rule)
+                             binds or c["group"] is not None, cap, binds, inline, c["group"],
+                             c["label"], rule)
 
 
 def _dates_rule(rules: tuple):
@@ -109,6 +113,22 @@ def _dates_rule(rules: tuple):
         return found
 
     return dates_on
+
+
+def _round_rule(dates_on, threshold_for):
+    """as_of -> (its dates, its threshold): what a score asks of as_of, in one look-up
+    (remembered for up to 4096 dates, as `_dates_rule`)."""
+    memo: dict = {}
+
+    def round_on(as_of):
+        found = memo.get(as_of)
+        if found is None:
+            found = (dates_on(as_of), threshold_for(as_of))
+            if len(memo) < 4096:
+                memo[as_of] = found
+        return found
+
+    return round_on
 
 
 def _threshold_rule(threshold: dict):
@@ -196,17 +216,20 @@ def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
         (_ticks(g["cap"], denominator),
          tuple(i for i, c in enumerate(criteria) if c.group == g["id"]))
         for g in loaded["groups"])
+    facts = tuple((name, FACTS[spec["kind"]].compile(spec), _inline(FACTS[spec["kind"]], spec))
+                  for name, spec in loaded["facts"].items())
     types = {name: policy.fields[name].type for name in policy.reads}
+    dates_on = _dates_rule(tuple(loaded["reference_dates"].items()))
+    threshold_for = _threshold_rule(loaded["threshold"])
     simple = tuple(n for n in policy.reads if types[n] in SIMPLE)
     return CompiledPolicy(
         scale=Scale(denominator, loaded["rounding"]["places"], loaded["rounding"]["mode"]),
         reference_dates=tuple(loaded["reference_dates"].items()),
-        dates_on=_dates_rule(tuple(loaded["reference_dates"].items())),
-        facts=tuple((name, FACTS[spec["kind"]].compile(spec))
-                    for name, spec in loaded["facts"].items()),
-        gates=gates, gate_checks=tuple(g[1] for g in gates),
-        criteria=criteria, evaluators=tuple(c.points for c in criteria), groups=groups,
-        threshold=loaded["threshold"], threshold_for=_threshold_rule(loaded["threshold"]),
+        dates_on=dates_on,
+        facts=tuple((name, derive) for name, derive, _ in facts),
+        gates=gates, criteria=criteria, groups=groups,
+        threshold=loaded["threshold"], threshold_for=threshold_for,
+        round_on=_round_rule(dates_on, threshold_for),
         marked=loaded["threshold"]["pass_mark"] != "none",
         entitlements=tuple((e["id"], e["min_points"]) for e in loaded["entitlements"]),
         omitted=tuple({"id": o["id"], "label": o["label"], "reason": o["reason"]}
@@ -217,7 +240,66 @@ def compile_policy(policy: Policy, loaded: dict) -> CompiledPolicy:
             (lambda values: (values[simple[0]],)) if simple else (lambda values: ())),
         other_reads=tuple((n, ENCODERS[types[n]]) for n in policy.reads
                           if types[n] not in SIMPLE),
+        evaluate=_evaluator(facts, [(g[1], _inline(GATES[spec["kind"]], spec))
+                                    for g, spec in zip(gates, loaded["gates"])],
+                            criteria, groups),
     )
+
+
+def _inline(kind, spec) -> str | None:
+    """A fact's or gate's evaluator as one expression, where its kind gives one."""
+    return kind.inline(spec) if hasattr(kind, "inline") else None
+
+
+def _evaluator(facts: tuple, gates: list, criteria: tuple, groups: tuple):
+    """(values, dates) -> (passed, ticks): the facts written into `values`, then each
+    gate's outcome and each criterion's ticks, group caps applied; one function for the
+    policy. `facts`: (name, evaluator, inline text or None); `gates`: (evaluator, inline
+    text or None).
+
+    A score runs some thirty small evaluators; calling each one (and looping over them)
+    was over a third of a score. So this function is written out as Python text and
+    compiled once per policy: an evaluator whose kind gives it as an expression (the
+    kind's `inline`; its `compile` is the same text, see rules/criteria/inputs.py
+    as_function) is written in place, any other is called by a name bound to it. The
+    steps, their order and the caps are those of the evaluators one by one and
+    `apply_group_caps`, so the results are the same. The text is kept as
+    `evaluate.source`.
+    """
+    bound: dict = {"cap_group": cap_group}
+
+    def call(source, evaluator, name, args):
+        if source is not None:
+            return f"({source})"
+        bound[name] = evaluator
+        return f"{name}({args})"
+
+    lines = ["def evaluate(values, dates):"]
+    for i, (name, derive, source) in enumerate(facts):
+        lines.append(f"    values[{name!r}] = {call(source, derive, f'fact_{i}', 'values, dates')}")
+    lines.append("    passed = [")
+    lines += [f"        {call(source, check, f'gate_{i}', 'values')},"
+              for i, (check, source) in enumerate(gates)]
+    lines.append("    ]")
+    lines.append("    ticks = [")
+    for i, c in enumerate(criteria):
+        raw = call(c.inline, c.raw, f"criterion_{i}", "values")
+        if c.binds:  # as _with_cap
+            raw = f"({c.cap!r} if (_t := {raw}) > {c.cap!r} else " \
+                  f"(-{c.cap!r} if _t < -{c.cap!r} else _t))"
+        lines.append(f"        {raw},  # {c.id!r}")
+    lines.append("    ]")
+    for cap, members in groups:
+        if members:  # as apply_group_caps: only a sum beyond the cap changes anything
+            total = " + ".join(f"ticks[{i}]" for i in members)
+            lines.append(f"    if not -{cap!r} <= {total} <= {cap!r}:")
+            lines.append(f"        cap_group({cap!r}, {members!r}, ticks)")
+    lines.append("    return passed, ticks")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, "<policy evaluator>", "exec"), bound)  # noqa: S102 (text written above)
+    evaluate = bound["evaluate"]
+    evaluate.source = source
+    return evaluate
 
 
 def threshold_on(policy: Policy, as_of: dt.date) -> tuple[Decimal, bool, int | None]:
@@ -263,17 +345,22 @@ def decision_id(policy: Policy, values: dict, as_of: dt.date, key: DecisionKey) 
 def apply_group_caps(groups: tuple, ticks: list) -> None:
     """Bound each group's sum; the excess comes off the members from the last one back."""
     for cap, members in groups:
-        total = sum([ticks[i] for i in members])
-        if -cap <= total <= cap:
-            continue
-        sign = 1 if total > 0 else -1
-        excess = abs(total) - cap
-        for i in reversed(members):
-            take = min(excess, max(sign * ticks[i], 0))
-            ticks[i] -= sign * take
-            excess -= take
-            if not excess:
-                break
+        cap_group(cap, members, ticks)
+
+
+def cap_group(cap, members: tuple, ticks: list) -> None:
+    """Bound one group's sum (apply_group_caps)."""
+    total = sum([ticks[i] for i in members])
+    if -cap <= total <= cap:
+        return
+    sign = 1 if total > 0 else -1
+    excess = abs(total) - cap
+    for i in reversed(members):
+        take = min(excess, max(sign * ticks[i], 0))
+        ticks[i] -= sign * take
+        excess -= take
+        if not excess:
+            break
 
 
 def _understate(omitted: list) -> tuple:
@@ -317,14 +404,8 @@ def tally(policy: Policy, values: dict, as_of: dt.date) -> tuple:
     searches and simulations over many applications. The same steps as `score`, which
     stays the one that answers callers (a test holds them equal)."""
     compiled: CompiledPolicy = compiled_of(policy)
-    values = dict(values)
-    dates = compiled.dates_on(as_of)
-    for name, derive in compiled.facts:
-        values[name] = derive(values, dates)
-    eligible = all([check(values) for check in compiled.gate_checks])
-    ticks = [evaluate(values) for evaluate in compiled.evaluators]
-    if compiled.groups:
-        apply_group_caps(compiled.groups, ticks)
+    passed, ticks = compiled.evaluate(dict(values), compiled.dates_on(as_of))
+    eligible = all(passed)
     total = compiled.scale.points(sum(ticks))
     return eligible, meets(compiled, eligible, total, compiled.threshold_for(as_of)[0]), \
         total, ticks
@@ -343,21 +424,16 @@ def score(policy: Policy, values: dict, as_of: dt.date,
     search, never shown to a caller) the id is None."""
     compiled: CompiledPolicy = compiled_of(policy)
     values = dict(values)
-    dates = compiled.dates_on(as_of)
-    for name, derive in compiled.facts:
-        values[name] = derive(values, dates)
-    passed = [check(values) for check in compiled.gate_checks]
+    dates, (threshold, estimated, round_year, notes) = compiled.round_on(as_of)
+    passed, ticks = compiled.evaluate(values, dates)
     eligible = all(passed)
-    ticks = [evaluate(values) for evaluate in compiled.evaluators]
-    if compiled.groups:
-        apply_group_caps(compiled.groups, ticks)
     total_ticks = sum(ticks)
     total = compiled.scale.points(total_ticks)
-    threshold, estimated, round_year, notes = compiled.threshold_for(as_of)
     decision = None if key is None else decision_id(policy, values, as_of, key)
     return ScoreResult(
         policy, compiled, values, as_of, decision, round_year, eligible,
         passed, ticks, total_ticks, total, threshold, estimated,
         meets(compiled, eligible, total, threshold),
-        [e for e, least in compiled.entitlements if eligible and total >= least],
+        [e for e, least in compiled.entitlements if eligible and total >= least]
+        if compiled.entitlements else [],
         [*notes, *compiled.standing_notes])

@@ -8,7 +8,9 @@ A kind module defines:
   denominator for the policy), and `BOUNDED` (or `bounded(p)`): whether they are whole
   results, so that a cap at or above them never binds;
 - `reads(p)`: the fields and facts it reads;
-- `compile(p, ctx)`: the exact scalar evaluator, values -> points in ticks;
+- `compile(p, ctx)`: the exact scalar evaluator, values -> points in ticks; and optionally
+  `inline(p, ctx)`: that evaluator as one Python expression over `values`, or None (the
+  engine writes it into the policy's one evaluating function: inputs.as_function);
 - `columnar_blocker(p, ctx)` and `columnar(p, ctx)`: why it cannot be evaluated over
   NumPy columns (None when it can), and that evaluator, (cols, facts) -> ticks per row
   (ctx: service/scoring/vector.py VectorPolicy);

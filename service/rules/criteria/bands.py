@@ -8,7 +8,7 @@ import numpy as np
 from marshmallow import ValidationError, fields, validates_schema
 
 from ..fields import Exact, InputCriterion, StrictSchema
-from .inputs import check_numeric_input, shown_input
+from .inputs import as_function, check_numeric_input, shown_input
 from .text import num, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).
@@ -68,10 +68,33 @@ def _bound(value):
     return None if value is None else (int(value) if value == int(value) else value)
 
 
+def _table(p, ctx):
+    """(lower, upper, ticks) per band, in the order they are tried."""
+    return [(_bound(b["lower"]), _bound(b["upper"]), int(Fraction(b["points"]) * ctx.denominator))
+            for b in sorted(p["bands"], key=_sort_key)]
+
+
+def inline(p, ctx):
+    """The bands as one conditional expression, tried in order as `compile` tries them
+    (inputs.as_function says why); None when a bound is not a whole number."""
+    table = _table(p, ctx)
+    if any(not isinstance(bound, (int, type(None))) for lower, upper, _ in table
+           for bound in (lower, upper)):
+        return None
+    value = f"values[{p['input']!r}]"
+    chain = []
+    for lower, upper, ticks in table:
+        tests = ([] if lower is None else [f"{value} >= {lower!r}"]) + \
+                ([] if upper is None else [f"{value} < {upper!r}"])
+        chain.append(f"{ticks!r} if {' and '.join(tests) or 'True'} else ")
+    return "".join(chain) + "0"
+
+
 def compile(p, ctx):
-    name = p["input"]
-    table = [(_bound(b["lower"]), _bound(b["upper"]), int(Fraction(b["points"]) * ctx.denominator))
-             for b in sorted(p["bands"], key=_sort_key)]
+    expression = inline(p, ctx)
+    if expression is not None:
+        return as_function(expression)
+    name, table = p["input"], _table(p, ctx)
 
     def evaluate(values):
         value = values[name]

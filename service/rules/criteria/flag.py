@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..fields import Exact, InputCriterion
-from .inputs import shown_input
+from .inputs import as_function, shown_input
 from .text import num, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).
@@ -27,11 +27,14 @@ def reads(p):
     return [p["input"]]
 
 
-def compile(p, ctx):
-    name = p["input"]
+def inline(p, ctx):
+    """The points as one expression (inputs.as_function says why)."""
     ticks = int(Fraction(p["points"]) * ctx.denominator)
+    return f"{ticks!r} if values[{p['input']!r}] is True else 0"
 
-    return lambda values: ticks if values[name] is True else 0
+
+def compile(p, ctx):
+    return as_function(inline(p, ctx))
 
 
 shown = shown_input

@@ -24,3 +24,16 @@ def points_upward(p) -> bool:
 def check_numeric_input(p, where, ctx):
     """The one input is a declared number field or fact."""
     return ctx.reads_ok(f"{where}.input", [p["input"]], ctx.NUMERIC)
+
+
+def as_function(source: str, params: str = "values"):
+    """The function whose body is the Python expression `source` over `params`.
+
+    A kind whose evaluator is one expression gives it as text (its `inline`), so that the
+    engine can write every criterion of a policy into one function (engine.py,
+    `_evaluator`) without a call per criterion; its `compile` is this function of the
+    same text, so that the two cannot differ. The text holds only literals, `values`
+    (and `dates` for a fact), builtins, and scratch names starting with `_` that it
+    binds with `:=` before reading them.
+    """
+    return eval(f"lambda {params}: {source}", {})  # noqa: S307 (text the kinds wrote)

@@ -87,11 +87,12 @@ def first_match(names: list[str], rows: list, default):
     memo: dict = {}
     getter = itemgetter(*names) if len(names) > 1 else (lambda values: (values[names[0]],))
 
-    def match(values):
+    def match(values, dates=None):  # a lookup fact is called with dates, and ignores them
         key = getter(values)
-        found = memo.get(key, memo)
-        if found is not memo:
-            return found
+        try:
+            return memo[key]
+        except KeyError:  # a combination not seen yet (or not remembered)
+            pass
         keys = dict(zip(names, map(key_of, key)))
         found = default
         for conditions, result in rows:

@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..fields import Exact, InputCriterion
-from .inputs import check_numeric_input, points_upward, shown_input, steady_edges
+from .inputs import as_function, check_numeric_input, points_upward, shown_input, steady_edges
 from .text import num, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).
@@ -27,10 +27,25 @@ def reads(p):
     return [p["input"]]
 
 
-def compile(p, ctx):
-    name = p["input"]
+def _each(p, ctx):
     ticks = Fraction(p["points"]) * ctx.denominator
-    each = int(ticks) if ticks.denominator == 1 else ticks
+    return int(ticks) if ticks.denominator == 1 else ticks
+
+
+def inline(p, ctx):
+    """A whole count times whole ticks, as one expression (inputs.as_function says why);
+    None for a number input or fractional ticks."""
+    name, each = p["input"], _each(p, ctx)
+    if ctx.type_of(name) != "integer" or not isinstance(each, int):
+        return None
+    return f"values[{name!r}] * {each!r}"
+
+
+def compile(p, ctx):
+    expression = inline(p, ctx)
+    if expression is not None:
+        return as_function(expression)
+    name, each = p["input"], _each(p, ctx)
 
     def evaluate(values):
         value = values[name]

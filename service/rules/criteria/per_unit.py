@@ -9,7 +9,7 @@ import numpy as np
 from marshmallow import ValidationError, fields, validates_schema
 
 from ..fields import Exact, InputCriterion, NonNegative
-from .inputs import points_upward, shown_input, steady_edges
+from .inputs import as_function, points_upward, shown_input, steady_edges
 from .text import num, points_en, unit_en, unit_zh, with_cap
 
 # Whether `amounts` are whole results (so a cap at or above them never binds).
@@ -59,28 +59,46 @@ def _as_int(value):
     return int(value) if value == int(value) else value
 
 
+def _steps(p, ctx):
+    """(ticks per `per` units, ticks per unit): ints where they are whole ticks."""
+    ticks_per_step = Fraction(p["points"]) * ctx.denominator
+    step_ticks = int(ticks_per_step) if ticks_per_step.denominator == 1 else ticks_per_step
+    per_unit_ticks = ticks_per_step / Fraction(_as_int(p["per"]))
+    unit_ticks = int(per_unit_ticks) if per_unit_ticks.denominator == 1 else per_unit_ticks
+    return step_ticks, unit_ticks
+
+
+def inline(p, ctx):
+    """The common cases as one expression over `values` (inputs.as_function says why): whole
+    units, no start, and no bound or a fact's bound; None for the others."""
+    name, per = p["input"], _as_int(p["per"])
+    bound = p["max_units"] or {}
+    step_ticks, unit_ticks = _steps(p, ctx)
+    if (ctx.type_of(name) != "integer" or _as_int(p["start"]) or "value" in bound
+            or not isinstance(unit_ticks, int)):
+        return None
+    if "fact" in bound:
+        if p["partial"] or per == 1:
+            return f"min(values[{name!r}], values[{bound['fact']!r}]) * {unit_ticks!r}"
+        return None
+    if not isinstance(per, int):
+        return None
+    if p["partial"] or per == 1:
+        return f"values[{name!r}] * {unit_ticks!r}"
+    return f"values[{name!r}] // {per!r} * {step_ticks!r}"
+
+
 def compile(p, ctx):
+    expression = inline(p, ctx)
+    if expression is not None:
+        return as_function(expression)
     name = p["input"]
     start = _as_int(p["start"])
     per = _as_int(p["per"])
     bound = p["max_units"] or {}
     bound_fact = bound.get("fact")
     bound_value = _as_int(bound["value"]) if "value" in bound else None
-    ticks_per_step = Fraction(p["points"]) * ctx.denominator
-    step_ticks = int(ticks_per_step) if ticks_per_step.denominator == 1 else ticks_per_step
-    per_unit_ticks = ticks_per_step / Fraction(per)
-    unit_ticks = int(per_unit_ticks) if per_unit_ticks.denominator == 1 else per_unit_ticks
-    whole_input = ctx.type_of(name) == "integer"
-
-    if (whole_input and not start and bound_fact is None and bound_value is None
-            and isinstance(unit_ticks, int) and isinstance(per, int)):
-        # The common case, kept to one expression: whole units, no start, no bound.
-        if p["partial"] or per == 1:
-            return lambda values: values[name] * unit_ticks
-        return lambda values: values[name] // per * step_ticks
-    if (whole_input and not start and bound_fact is not None and isinstance(unit_ticks, int)
-            and (p["partial"] or per == 1)):
-        return lambda values: min(values[name], values[bound_fact]) * unit_ticks
+    step_ticks, unit_ticks = _steps(p, ctx)
 
     def evaluate(values):
         value = values[name]

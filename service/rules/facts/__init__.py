@@ -5,7 +5,9 @@ each.
 
 A fact kind module defines `NAME`; `TYPE` (the type a criterion or gate reading it sees) and `UNIT`;
 `Params` (the schema of its keys); `check(name, f, where, ctx)` (cross-checks); `reads(f)`
-(the fields it derives from); `compile(f)` ((values, dates) -> value); `columnar(f, ctx)`
+(the fields it derives from); `compile(f)` ((values, dates) -> value), optionally
+`inline(f)` (the same as one expression over `values` and `dates`, or None: see
+criteria/inputs.py as_function); `columnar(f, ctx)`
 ((cols, dates) -> a column); and for what-if, `SEARCH` ("time", "record" or None: which
 kind of change moves it) and `events(f, source, as_of, years)` (the dates within `years`
 on which it can change for this source value).

@@ -3,8 +3,8 @@ name, so that a policy says what it means."""
 
 from __future__ import annotations
 
-from .years_since import SEARCH, TYPE, UNIT, Params, check, columnar, compile, events, reads
+from .years_since import SEARCH, TYPE, UNIT, Params, check, columnar, compile, events, inline, reads
 
 NAME = "age"
-__all__ = ["NAME", "TYPE", "UNIT", "SEARCH", "Params", "check", "reads", "compile", "columnar",
-           "events"]
+__all__ = ["NAME", "TYPE", "UNIT", "SEARCH", "Params", "check", "reads", "inline", "compile",
+           "columnar", "events"]

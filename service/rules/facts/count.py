@@ -8,6 +8,7 @@ import datetime as dt
 import numpy as np
 from marshmallow import fields, validate
 
+from ..criteria.inputs import as_function
 from ..dates import shift_years
 from .since import DateFact, Window, check_source, source_reads
 
@@ -37,21 +38,33 @@ def check(name, f, where, ctx):
 
 
 
-def compile(f):
-    source, kinds, on = f["source"], frozenset(f["kinds"]), f["on"]
+def inline(f):
+    """The count as one expression over `values` and `dates` (criteria/inputs.py
+    as_function says why), for no window or a natural-year one; None for the others."""
     window = f["within"]
+    if window is not None and not window["natural"]:
+        return None
+    records, on = f"values[{f['source']!r}]", f"dates[{f['on']!r}]"
+    kinds = "{" + ", ".join(repr(k) for k in sorted(set(f["kinds"]))) + "}"
+    test = f"r['kind'] in {kinds} and r['date'] <= {on}"
+    if window is not None:
+        test = f"r['kind'] in {kinds} and {on}.year - {window['years'] - 1!r} <= " \
+               f"r['date'].year and r['date'] <= {on}"
+    return f"0 if not {records} else sum(1 for r in {records} if {test})"
+
+
+def compile(f):
+    expression = inline(f)
+    if expression is not None:
+        return as_function(expression, "values, dates")
+    # A window of whole years back from the reference date.
+    source, kinds, on, years = f["source"], frozenset(f["kinds"]), f["on"], f["within"]["years"]
 
     def count(values, dates):
         if not values[source]:
             return 0
         day = dates[on]
-        if window is None:
-            return sum(1 for r in values[source] if r["kind"] in kinds and r["date"] <= day)
-        if window["natural"]:
-            first = day.year - window["years"] + 1
-            return sum(1 for r in values[source]
-                       if r["kind"] in kinds and first <= r["date"].year and r["date"] <= day)
-        after = shift_years(day, -window["years"])
+        after = shift_years(day, -years)
         return sum(1 for r in values[source]
                    if r["kind"] in kinds and after < r["date"] <= day)
 

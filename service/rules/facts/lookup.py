@@ -50,8 +50,7 @@ def _rows(f):
 
 
 def compile(f):
-    match = first_match(reads(f), _rows(f), _number(f["default"]))
-    return lambda values, dates: match(values)
+    return first_match(reads(f), _rows(f), _number(f["default"]))
 
 
 def columnar(f, ctx):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..criteria.inputs import as_function
 from ..dates import shift_years
 from .since import DateFact, check_date_source, source_reads
 
@@ -16,18 +17,18 @@ Params = DateFact
 check, reads = check_date_source, source_reads
 
 
+def inline(f):
+    """Completed years (dates.completed_years written out: this runs for every score) as
+    one expression over `values` and `dates`, binding the scratch names _s, _d and _n
+    (criteria/inputs.py as_function says why). The anniversary not yet reached is
+    tested month first, without building (month, day) pairs."""
+    earlier = "(_d.month < _s.month or (_d.month == _s.month and _d.day < _s.day))"
+    return (f"0 if (_s := values[{f['source']!r}]) is None else "
+            f"(_n if (_n := (_d := dates[{f['on']!r}]).year - _s.year - {earlier}) > 0 else 0)")
+
+
 def compile(f):
-    """Completed years, inlined: this runs for every score (age, residence years)."""
-    source, on = f["source"], f["on"]
-
-    def years(values, dates):
-        start, day = values[source], dates[on]
-        if start is None:
-            return 0
-        n = day.year - start.year - ((day.month, day.day) < (start.month, start.day))
-        return n if n > 0 else 0
-
-    return years
+    return as_function(inline(f), "values, dates")
 
 
 def columnar(f, ctx):

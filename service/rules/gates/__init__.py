@@ -3,7 +3,9 @@ ineligible whatever the points), one module each.
 
 A gate kind module defines `NAME`; `Params` (the schema of its keys); `check(g, where,
 ctx)` (cross-checks, as for criteria); `reads(g)`; `compile(g)` (values -> whether it
-passes) and `columnar(g, ctx)` ((cols, facts) -> a boolean column).
+passes), optionally `inline(g)` (the same as one expression over `values`, or None: see
+criteria/inputs.py as_function), and `columnar(g, ctx)` ((cols, facts) -> a boolean
+column).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
 
+from ..criteria.inputs import as_function
 from ..fields import ByKind
 from .base import GateBase
 
@@ -58,7 +59,20 @@ def reads(g):
     return [name for alternative in g["of"] for name in _kind(alternative).reads(alternative)]
 
 
+def inline(g):
+    """Whether any alternative passes, every one tried as `compile` tries them, as one
+    expression (criteria/inputs.py as_function says why); None unless each alternative
+    is one."""
+    sources = [_kind(alternative).inline(alternative) for alternative in g["of"]]
+    if None in sources:
+        return None
+    return "any([" + ", ".join(f"({source})" for source in sources) + "])"
+
+
 def compile(g):
+    expression = inline(g)
+    if expression is not None:
+        return as_function(expression)
     tests = tuple(_kind(alternative).compile(alternative) for alternative in g["of"])
     return lambda values: any([test(values) for test in tests])
 

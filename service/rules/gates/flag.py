@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from ..criteria.inputs import as_function
 from .base import InputGate
 
 NAME = "flag"
@@ -22,9 +23,13 @@ def reads(g):
     return [g["input"]]
 
 
+def inline(g):
+    """Whether it passes, as one expression (criteria/inputs.py as_function says why)."""
+    return f"values[{g['input']!r}] is {g['expect']!r}"
+
+
 def compile(g):
-    name, expected = g["input"], g["expect"]
-    return lambda values: values[name] is expected
+    return as_function(inline(g))
 
 
 def columnar(g, ctx):

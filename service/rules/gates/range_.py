@@ -8,6 +8,7 @@ from decimal import Decimal
 import numpy as np
 from marshmallow import ValidationError, fields, validates_schema
 
+from ..criteria.inputs import as_function
 from ..fields import Exact, StrictSchema
 from .base import InputGate
 
@@ -74,7 +75,41 @@ def _bound(bound):
     return lambda values: table[values[field]]
 
 
+def _literal(bound):
+    """A bound as Python text: a whole number, or a dict display of whole numbers by the
+    enum field's value, indexed by that value; None when a number is not whole."""
+    if bound is None:
+        return None
+    if "by" not in bound:
+        value = _number(bound["value"])
+        return repr(value) if isinstance(value, int) else None
+    table = {k: _number(v) for k, v in bound["values"].items()}
+    if not all(isinstance(v, int) for v in table.values()):
+        return None
+    return f"{table!r}[values[{bound['by']!r}]]"
+
+
+def inline(g):
+    """Whether it passes, as one expression with the comparisons of `compile` in its order
+    (criteria/inputs.py as_function says why); None for a bound not a whole number."""
+    value = f"values[{g['input']!r}]"
+    lo, hi = _literal(g["min"]), _literal(g["max"])
+    if (lo is None and g["min"] is not None) or (hi is None and g["max"] is not None):
+        return None
+    constant = all(b is None or "by" not in b for b in (g["min"], g["max"]))
+    if hi is None:
+        return f"{value} >= {lo}"
+    if lo is None:
+        return f"{value} <= {hi}"
+    if constant:
+        return f"{lo} <= {value} <= {hi}"
+    return f"{value} >= {lo} and {value} <= {hi}"
+
+
 def compile(g):
+    expression = inline(g)
+    if expression is not None:
+        return as_function(expression)
     name = g["input"]
     if all(b is None or "by" not in b for b in (g["min"], g["max"])):
         lo = None if g["min"] is None else _number(g["min"]["value"])
