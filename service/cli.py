@@ -181,10 +181,12 @@ def _population_kind(path: str, given: str | None) -> str:
 
 
 def cmd_simulate(args) -> int:
-    from .policy.loader import load_inline_policy
+    from .policy.loader import load_inline_policy, load_policy_dir
+    from .policy.registry import PolicyView
     from .scoring.simulate import Simulation
 
-    registry = _registry(args)
+    registry = PolicyView(load_policy_dir(_policy_dir(args), check_published=False,
+                                          city=args.city))
     as_of = _as_of(args.as_of)
     current = registry.resolve(args.city, as_of, args.current_version)
     if args.candidate:
@@ -251,11 +253,10 @@ def _progress(started: float):
 
 def _file_errors() -> tuple:
     """What reading a population file may raise that is the file's fault, not ours."""
-    from .population import CsvUnreadable
-    from .population_arrow import ParquetColumnUnreadable
-
     from concurrent.futures.process import BrokenProcessPool
 
+    from .population import CsvUnreadable
+    from .population_arrow import ParquetColumnUnreadable
     from .simulate_files import PartFailed
 
     errors = (CsvUnreadable, ParquetColumnUnreadable, PartFailed, BrokenProcessPool,

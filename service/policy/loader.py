@@ -349,8 +349,12 @@ def _check_published(root: Path, tree: PolicyTree, cities: dict,
     return raw
 
 
-def load_policy_dir(root: str | Path, *, check_published: bool = True) -> PolicyDir:
-    """Load, validate and compile every policy under `root`; raise PolicyInvalid on any problem."""
+def load_policy_dir(root: str | Path, *, check_published: bool = True,
+                    city: str | None = None) -> PolicyDir:
+    """Load, validate and compile every policy under `root`; raise PolicyInvalid on any problem.
+    With `city` (a one-off command about one city), only that city's files and the tiers:
+    a set that holds no file of that city is loaded whole, so that an unknown city is named
+    among the known ones."""
     root = Path(root)
     # Only what the walk found to be regular files inside `root` is ever opened: a FIFO,
     # a device, a link loop or a link out of the directory is a problem of the set.
@@ -361,7 +365,11 @@ def load_policy_dir(root: str | Path, *, check_published: bool = True) -> Policy
                                                 "Needs tiers/ and cities/ directories.")])
     tiers = _load_tiers(root, tree, problems)
     cities: dict[str, list[Policy]] = {}
-    for rel in _matching(tree, "cities/*/*.yaml"):
+    files = _matching(tree, "cities/*/*.yaml")
+    if city is not None and any(rel.split("/")[1] == city for rel in files):
+        files = [rel for rel in files if rel.split("/")[1] == city]
+        check_published = False  # published.yaml names every city's versions
+    for rel in files:
         policy = _load_city(root / rel, rel, tiers, problems)
         if policy is not None:
             cities.setdefault(policy.city, []).append(policy)

@@ -18,8 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .vector import (FIRST_DAY, LAST_DAY, MAX_DIGITS, NotVectorisable, _cross_checks,
-                     _records)
+from .vector import FIRST_DAY, LAST_DAY, MAX_DIGITS, NotVectorisable, _cross_checks, _records
 
 NUMBER_CELL = r"^-?[0-9]+(\.[0-9]+)?$"
 DATE_CELL = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

@@ -314,17 +314,25 @@ class Simulation:
         import numpy as np
 
         taken = np.nonzero(ok)[0]
-        subset = {path: {k: (v[taken] if isinstance(v, np.ndarray) else v)
-                         for k, v in col.items()} for path, col in cols.items()}
+        subset = cols if len(taken) == len(ok) else {
+            path: {k: (v[taken] if isinstance(v, np.ndarray) else v) for k, v in col.items()}
+            for path, col in cols.items()}
         self.rows += len(taken)
         outcomes = []
         for side, vector in zip((self.current, self.candidate), self.vectors):
             eligible, passes, totals, ticks = vector.run(subset, self.as_of)
             side.add_many(eligible, passes, totals, ticks)
             outcomes.append(passes)
-        changed = np.nonzero(outcomes[0] != outcomes[1])[0]
-        return [(first + int(taken[i]), "pass_to_fail" if outcomes[0][i] else "fail_to_pass")
-                for i in changed]
+        flips = []
+        changed = outcomes[0] != outcomes[1]
+        for kind, mask in (("pass_to_fail", changed & outcomes[0]),
+                           ("fail_to_pass", changed & ~outcomes[0])):
+            rows = np.flatnonzero(mask)
+            # Only a chunk's first KEEP_ROWS of a kind can be kept as examples; the rest
+            # are counted here.
+            self.flip_counts[kind] += max(len(rows) - KEEP_ROWS, 0)
+            flips += [(first + row, kind) for row in taken[rows[:KEEP_ROWS]].tolist()]
+        return flips
 
     def report(self) -> dict:
         return {

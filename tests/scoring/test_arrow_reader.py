@@ -261,3 +261,5 @@ def test_parts_merge_to_the_whole(tmp_path, monkeypatch):
     simulate_files._merge(merged, parts)
     assert merged.report() == whole == scalar(BEIJING, BEIJING_2018, text)
     assert whole["errors"]["rows_truncated"] and len(whole["errors"]["rows"]) == 50
+    flips = whole["flips"]["fail_to_pass"]
+    assert flips["rows_truncated"] and len(flips["rows"]) == 50 and flips["count"] > 200
