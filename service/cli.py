@@ -256,10 +256,11 @@ def _file_errors() -> tuple:
     from concurrent.futures.process import BrokenProcessPool
 
     from .population import CsvUnreadable
-    from .population_arrow import ParquetColumnUnreadable
+    from .population_arrow import ParquetColumnUnreadable, ParquetTooLarge
     from .simulate_files import PartFailed
 
-    errors = (CsvUnreadable, ParquetColumnUnreadable, PartFailed, BrokenProcessPool,
+    errors = (CsvUnreadable, ParquetColumnUnreadable, ParquetTooLarge, PartFailed,
+              BrokenProcessPool,
               UnicodeDecodeError, OSError)
     try:
         import pyarrow as pa

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-BLOCK_BYTES = 8 << 20  # about 80,000 rows of a Beijing population
+BLOCK_BYTES = 4 << 20  # about 40,000 rows of a Beijing population
 
 
 class QuotedNewlines(Exception):
@@ -116,16 +116,21 @@ def parse_block(block: bytes, header: list[str], threads: bool = True) -> Block:
 
 def _same_as_csv_module(block: bytes, table: pa.Table, header: list[str],
                         quoted: np.ndarray, starts, ends) -> None:
-    """The lines holding quotes, read again by the csv module: NotColumnar if any differs."""
+    """The lines holding quotes, read again by the csv module: NotColumnar if any differs.
+    Each side's cells are joined by a separator the block does not hold, so one string a
+    line is compared (a cell list would be a Python object a cell)."""
+    separator = next((c for c in ("\x1f", "\x1e", "\x1d") if c.encode() not in block), None)
+    if separator is None:
+        raise NotColumnar("no separator to compare quoted lines with")
     try:
         texts = [block[starts[i]:ends[i]].decode("utf-8") for i in quoted.tolist()]
     except UnicodeDecodeError:
         raise NotColumnar("not UTF-8") from None
-    theirs = table.take(pa.array(quoted)).to_pydict()
-    columns = [theirs[name] for name in header]
-    for k, cells in enumerate(csv.reader(texts)):
-        if cells != [column[k] or "" for column in columns]:
-            raise NotColumnar("a quoted line the csv module reads otherwise")
+    rows = table.take(pa.array(quoted))
+    theirs = pc.binary_join_element_wise(*rows.columns, separator, null_handling="replace",
+                                         null_replacement="").to_pylist()
+    if [separator.join(cells) for cells in csv.reader(texts)] != theirs:
+        raise NotColumnar("a quoted line the csv module reads otherwise")
 
 
 def line_blocks(handle, start: int, end: int, size: int = BLOCK_BYTES):
@@ -173,12 +178,51 @@ class ParquetColumnUnreadable(ValueError):
                          f"column is {PARQUET_TYPES}")
 
 
-def parquet_text(batch: pa.RecordBatch | pa.Table) -> pa.Table:
+class ParquetTooLarge(ValueError):
+    """Text cells that would unpack past the budget: a few bytes of a Parquet file may
+    repeat one long dictionary value over every row."""
+
+
+class TextBudget:
+    """Bytes of text a Parquet population may unpack to, spent batch by batch."""
+
+    def __init__(self, limit: int):
+        self.limit, self.left = limit, limit
+
+    def spend(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise ParquetTooLarge(f"its text cells unpack to more than {self.limit >> 20} MiB")
+
+
+def open_parquet(source):
+    """A ParquetFile whose text columns are read as dictionaries, so that their unpacked
+    size is known (and refused past a budget) before any of it is unpacked."""
+    import pyarrow.parquet as pq
+
+    schema = pq.ParquetFile(source).schema
+    texts = [schema.column(i).path for i in range(len(schema))
+             if schema.column(i).physical_type in ("BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY")]
+    if hasattr(source, "seek"):
+        source.seek(0)
+    return pq.ParquetFile(source, read_dictionary=texts)
+
+
+def _unpacked_size(column) -> int:
+    """Bytes of a dictionary column's text once every row holds its value."""
+    if isinstance(column, pa.ChunkedArray):
+        return sum(_unpacked_size(chunk) for chunk in column.chunks)
+    lengths = pc.binary_length(column.dictionary)
+    return int(pc.sum(pc.take(lengths, column.indices)).as_py() or 0)
+
+
+def parquet_text(batch: pa.RecordBatch | pa.Table, budget: TextBudget | None = None) -> pa.Table:
     """A Parquet batch as the CSV with the same cells would read: null is an empty cell
-    (as in a parsed CSV block, null),
-    integers and dates are written as a CSV holds them, booleans as true/false, and
-    floating-point numbers as their shortest decimal (one with an exponent is refused
-    at its row, as in a CSV). Struct columns are read by their dotted paths."""
+    (as in a parsed CSV block, null), integers and dates are written as a CSV holds them,
+    booleans as true/false, and floating-point numbers as their shortest decimal (one
+    with an exponent is refused at its row, as in a CSV). Struct columns are read by
+    their dotted paths. Text read as dictionaries (`open_parquet`) is charged to
+    `budget` before it is unpacked."""
     table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
@@ -188,8 +232,11 @@ def parquet_text(batch: pa.RecordBatch | pa.Table) -> pa.Table:
         if pa.types.is_boolean(kind):
             text = pc.if_else(column, "true", "false")
         elif pa.types.is_dictionary(kind):
-            text = pc.cast(column, pa.string()) if pa.types.is_string(kind.value_type) \
-                else None
+            text = None
+            if pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type):
+                if budget is not None:
+                    budget.spend(_unpacked_size(column))
+                text = pc.cast(column, pa.string())
         elif (pa.types.is_string(kind) or pa.types.is_large_string(kind)
               or pa.types.is_integer(kind) or pa.types.is_floating(kind)
               or pa.types.is_date32(kind)):

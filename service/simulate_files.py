@@ -21,6 +21,7 @@ from service.population import CsvUnreadable, csv_chunks, csv_row_reader
 from service.scoring.simulate import Simulation
 
 PARQUET_BATCH = 65_536
+PARQUET_BATCH_TEXT = 256 << 20  # text a batch of a Parquet file may unpack to
 PART_BYTES = 32 << 20  # a worker's share is cut into parts about this big, or smaller
 BOM = b"\xef\xbb\xbf"
 
@@ -48,8 +49,10 @@ class Part:
 
 
 def _failure(exc: Exception) -> tuple:
-    from service.population_arrow import ParquetColumnUnreadable
+    from service.population_arrow import ParquetColumnUnreadable, ParquetTooLarge
 
+    if isinstance(exc, ParquetTooLarge):
+        return ("file", str(exc))
     if isinstance(exc, CsvUnreadable):
         return ("csv", exc.where, exc.row, exc.column, exc.message)
     if isinstance(exc, ParquetColumnUnreadable):
@@ -261,16 +264,17 @@ def simulate_csv_bytes(make, data: bytes, where: str) -> Simulation:
 # Parquet -----------------------------------------------------------------------------------
 
 def _parquet_part(simulation: Simulation, source, groups: list[int], first: int,
-                  threads: bool) -> Part:
-    import pyarrow.parquet as pq
+                  threads: bool, budget: int | None) -> Part:
+    from service.population_arrow import TextBudget, open_parquet, parquet_text
 
-    from service.population_arrow import parquet_text
-
-    reader = pq.ParquetFile(source)
+    reader = open_parquet(source)
+    spent = TextBudget(budget if budget is not None else PARQUET_BATCH_TEXT)
     done = 0
     for batch in reader.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups,
                                      use_threads=threads):
-        table = parquet_text(batch)
+        if budget is None:  # a file: each batch on its own budget
+            spent = TextBudget(PARQUET_BATCH_TEXT)
+        table = parquet_text(batch, spent)
         simulation.add_table(table.column_names, table, first + done,
                              np.zeros(table.num_rows, bool))
         done += table.num_rows
@@ -280,7 +284,7 @@ def _parquet_part(simulation: Simulation, source, groups: list[int], first: int,
 def _run_parquet_part(groups: list[int]) -> Part:
     """Row groups `groups`, their rows numbered from 1 (merged with their offset)."""
     try:
-        return _parquet_part(_JOB["make"](), _JOB["path"], groups, 1, False)
+        return _parquet_part(_JOB["make"](), _JOB["path"], groups, 1, False, None)
     except Exception as exc:  # noqa: BLE001 - sent back as data, raised by the parent
         return Part(failure=_failure(exc))
 
@@ -293,9 +297,12 @@ def parquet_groups(source) -> list[int]:
     return [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
 
 
-def simulate_parquet(make, source, workers: int, progress=None) -> Simulation:
+def simulate_parquet(make, source, workers: int, progress=None,
+                     text_budget: int | None = None) -> Simulation:
     """A simulation over a Parquet file (path, or a file object when workers is 1); its
-    row groups are shared among the workers. Rows are numbered from 1 in file order."""
+    row groups are shared among the workers. Rows are numbered from 1 in file order.
+    Text cells may unpack to PARQUET_BATCH_TEXT bytes a batch, or with `text_budget` (an
+    API body) to that many bytes in all (ParquetTooLarge past it)."""
     simulation = make()
     sizes = parquet_groups(source)
     if workers > 1 and len(sizes) > 1 and isinstance(source, str):
@@ -312,6 +319,6 @@ def simulate_parquet(make, source, workers: int, progress=None) -> Simulation:
                 _raise(part.failure, first - 1)
             simulation.merge(part.state, first - 1)
         return simulation
-    part = _parquet_part(make(), source, list(range(len(sizes))), 1, True)
+    part = _parquet_part(make(), source, list(range(len(sizes))), 1, True, text_budget)
     simulation.merge(part.state, 0)
     return simulation

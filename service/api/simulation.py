@@ -63,6 +63,15 @@ def _check_draft_size(policy) -> None:
                                              f"has {size}."]})
 
 
+def _give_memory_back(pa) -> None:
+    """A web worker returns pyarrow's freed memory at once instead of keeping it for
+    reuse (jemalloc's default), so that one large population does not stay resident."""
+    try:
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:  # a pyarrow built without jemalloc
+        pass
+
+
 def _population_kind(body: dict) -> str:
     given = [k for k in POPULATION_KINDS if body[k] is not None]
     if len(given) != 1:
@@ -107,14 +116,18 @@ def _from_file(body: dict, given: str, make) -> Simulation:
     """A CSV or Parquet population, read by pyarrow in blocks (service/simulate_files)."""
     import pyarrow as pa
 
-    from service.population_arrow import ParquetColumnUnreadable
+    _give_memory_back(pa)
+    from service.population_arrow import ParquetColumnUnreadable, ParquetTooLarge
     from service.simulate_files import simulate_csv_text, simulate_parquet
 
     if given == "population_csv":
         return simulate_csv_text(make, body[given], given)
     source = _parquet(body[given])
     try:
-        return simulate_parquet(make, source, workers=1)
+        return simulate_parquet(make, source, workers=1, text_budget=MAX_PARQUET_BYTES)
+    except ParquetTooLarge as exc:
+        raise ApiError(413, "body_too_large", "The Parquet population is too large unpacked.",
+                       {"population_parquet": [f"Refused: {exc}."]}) from None
     except ParquetColumnUnreadable as exc:
         raise ApiError(422, "invalid_request", "A Parquet column cannot be read.",
                        {f"population_parquet.{exc.column}": [str(exc)]}) from None

@@ -338,7 +338,10 @@ class VectorPolicy:
                 code, at = divmod(code, len(choices))
                 key.append(choices[at])
             results.append(match(dict(zip(names, reversed(key)))))
-        return np.array(results, dtype=object)[inverse]
+        table = np.array(results)  # numbers stay numbers: a take, not a Python object a row
+        if table.dtype.kind not in "biuf":
+            table = np.array(results, dtype=object)
+        return table[inverse]
 
     def run(self, cols: dict, as_of: dt.date, exact: dict | None = None):
         """(eligible, passes, rounded total as float, ticks per criterion) for every row.
@@ -355,12 +358,14 @@ class VectorPolicy:
             gates.append(passed)
         ticks = []
         for evaluate, cap in self.criteria:
-            t = evaluate(cols, facts).astype(np.int64)
+            t = evaluate(cols, facts).astype(np.int64, copy=False)
             if cap is not None:
                 t = np.clip(t, -cap, cap)
             ticks.append(t)
         for cap, members in self.compiled.groups:
             total = sum(ticks[i] for i in members)
+            if not (np.abs(total) > cap).any():  # no row past the cap: nothing changes
+                continue
             sign = np.where(total > 0, 1, -1)
             excess = np.maximum(np.abs(total) - cap, 0)
             for i in reversed(members):

@@ -92,8 +92,8 @@ def test_a_column_of_another_type_is_named(client):
     assert list(got.get_json()["errors"]) == ["population_parquet.birth_date"]
 
 
-def test_more_rows_than_allowed_is_a_413_read_from_the_footer(app, client):
-    app.config["MAX_PARQUET_ROWS"] = 2
+def test_more_rows_than_allowed_is_a_413_read_from_the_footer(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_PARQUET_ROWS", 2)
     got = simulate(client, population_parquet=as_parquet(strings(PEOPLE)))
     assert got.status_code == 413
     assert got.get_json()["errors"]["population_parquet"] == [
@@ -116,3 +116,20 @@ def test_two_populations_at_once_are_refused(client):
                    population_parquet=as_parquet(strings(PEOPLE)))
     assert got.status_code == 422
     assert "population_parquet" in got.get_json()["errors"]["population"][0]
+
+
+def test_one_long_value_repeated_by_its_dictionary_is_refused_before_it_unpacks(client):
+    """A dictionary page holds the value once; every row refers to it. The footer's sizes
+    are small, so the text is charged as it would unpack, before it does."""
+    value = "[" + " " * 1_000_000 + "]"
+    table = pa.table({"birth_date": ["1990-05-01"] * 200, "residence_permit_since":
+                      ["2016-03-01"] * 200, "criminal_record": [value] * 200,
+                      "local_knowledge_score": ["86"] * 200})
+    out = io.BytesIO()
+    pq.write_table(table, out, compression="zstd", dictionary_pagesize_limit=4 << 20)
+    metadata = pq.ParquetFile(io.BytesIO(out.getvalue())).metadata
+    assert metadata.row_group(0).total_byte_size < 10 << 20  # the footer sees little
+    got = simulate(client, population_parquet=base64.b64encode(out.getvalue()).decode())
+    assert got.status_code == 413
+    assert got.get_json()["errors"]["population_parquet"] == [
+        "Refused: its text cells unpack to more than 128 MiB."]

@@ -883,10 +883,63 @@ def simulate_families(bomb_sizes: list[tuple[int, int]]) -> Iterator[Case]:
                  CSV_HEADER + "\n" + "1990-05-01,2016-03-01,[],86\n" * 30_000]:
         yield post("simulate csv", f"population_csv {short(text, 50)}", "csv shape",
                    set_path(simulate_body("csv"), ("population_csv",), text))
+    yield from parquet_families()
     yield post("simulate json", "two populations at once", "simulate shape",
                {**simulate_body(), "population_csv": CSV_BODY})
     yield post("simulate json", "no population", "simulate shape",
                {k: v for k, v in simulate_body().items() if k != "population"})
+
+
+def _parquet_text(table) -> str:
+    import base64
+    import io
+
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(table, out, compression="zstd")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def parquet_families() -> Iterator[Case]:
+    """population_parquet: not base64, not Parquet, truncated, columns of every odd type,
+    huge and hostile cells, and a file that unpacks far past its size."""
+    import base64
+    import datetime as dt
+
+    import pyarrow as pa
+
+    good = pa.table({"birth_date": ["1990-05-01"], "residence_permit_since": ["2016-03-01"],
+                     "criminal_record": ["[]"], "local_knowledge_score": ["86"]})
+    whole = _parquet_text(good)
+    raw = base64.b64decode(whole)
+    texts = ["", "!!!!", "PAR1", "=" * 8, base64.b64encode(b"PAR1" * 64).decode(),
+             base64.b64encode(raw[: len(raw) // 2]).decode(),
+             base64.b64encode(raw[:4] + bytes(len(raw) - 8) + raw[-4:]).decode(),
+             base64.b64encode(CSV_BODY.encode()).decode(), whole + "A"]
+    columns = {
+        "timestamps": pa.array([dt.datetime(1990, 5, 1)]),
+        "lists": pa.array([[1, 2]]), "maps": pa.array([[("a", 1)]], pa.map_(pa.string(),
+                                                                              pa.int64())),
+        "binary": pa.array([b"\x00\xff"]), "decimal": pa.array([1], pa.decimal128(38, 2)),
+        "huge int": pa.array([2 ** 63 - 1]), "float inf": pa.array([float("inf")]),
+        "float tiny": pa.array([1e-300]), "date far": pa.array([dt.date(9999, 12, 31)]),
+        "null column": pa.nulls(1), "dictionary": pa.array(["86"]).dictionary_encode(),
+        "struct": pa.array([{"x": 1}]), "NUL text": pa.array(["\x00"]),
+        "long text": pa.array(["9" * 200_000]), "nested records": pa.array(["[" * 5000]),
+    }
+    for name, column in columns.items():
+        table = good.set_column(3, "local_knowledge_score", column) if name != "struct" \
+            else good.append_column("housing", column)
+        texts.append(_parquet_text(table))
+    texts.append(_parquet_text(pa.table({"criminal_record": ["[" + " " * 1_000_000 + "]"]
+                                                            * 200})))
+    texts.append(_parquet_text(pa.table({"birth_date": ["1990-05-01"] * 1_100_000})))
+    for text in texts:
+        yield post("simulate json", f"population_parquet {short(text, 40)}",
+                   "simulate parquet", {**{k: v for k, v in simulate_body().items()
+                                           if k != "population"},
+                                        "population_parquet": text})
 
 
 def alias_bomb(levels: int, width: int) -> str:

@@ -57,8 +57,7 @@ def columnar(f, ctx):
     rows, names, default = _rows(f), reads(f), _number(f["default"])
     plain = [(when, float(v) if isinstance(v, Decimal) else v) for when, v in rows]
     default = float(default) if isinstance(default, Decimal) else default
-    return lambda cols, dates: np.array(
-        ctx.lookup_rows(plain, default, names, cols).tolist())
+    return lambda cols, dates: np.asarray(ctx.lookup_rows(plain, default, names, cols))
 
 
 def events(f, source, as_of, years: int) -> set:

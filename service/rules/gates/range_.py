@@ -137,7 +137,11 @@ def columnar(g, ctx):
         v = ctx.column(name, cols, facts)
         passed = np.ones(len(v), bool)
         for bound, test in sides:
-            if "by" in bound:
+            if "by" in bound and "codes" in cols[bound["by"]]:  # an enum read by arrow
+                by = cols[bound["by"]]
+                limit = np.array([float(bound["values"].get(choice, 0))
+                                  for choice in by["choices"]])[by["codes"]]
+            elif "by" in bound:
                 by = cols[bound["by"]]["values"]
                 limit = np.zeros(len(v))
                 for key, value in bound["values"].items():
