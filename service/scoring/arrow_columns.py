@@ -94,7 +94,23 @@ def _dates(text, present):
     days = pc.fill_null(days, NO_DATE)
     ordinal = _np(pc.cast(days, pa.int32())).astype(np.int64)
     valid = _np(real) & (ordinal >= FIRST_DAY) & (ordinal <= LAST_DAY)
-    return _np(pc.year(days)), _np(pc.month(days)), _np(pc.day(days)), ordinal, valid
+    return (*civil(ordinal), ordinal, valid)
+
+
+def civil(days: np.ndarray):
+    """(year, month, day) of days counted from 1970-01-01, in the proleptic Gregorian
+    calendar, by integer arithmetic over the whole column (the 400-year cycle of 146,097
+    days; years counted from March, so that a leap day ends the year)."""
+    z = days + 719_468  # days from 0000-03-01
+    era = z // 146_097
+    day_of_era = z - era * 146_097
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36_524
+                   - day_of_era // 146_096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153  # 0 is March
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = np.where(shifted_month < 10, shifted_month + 3, shifted_month - 9)
+    return year_of_era + era * 400 + (month <= 2), month, day
 
 
 def _column(spec, text, n: int, col: dict, ok: np.ndarray, latest: int) -> None:

@@ -263,3 +263,20 @@ def test_parts_merge_to_the_whole(tmp_path, monkeypatch):
     assert whole["errors"]["rows_truncated"] and len(whole["errors"]["rows"]) == 50
     flips = whole["flips"]["fail_to_pass"]
     assert flips["rows_truncated"] and len(flips["rows"]) == 50 and flips["count"] > 200
+
+
+def test_civil_dates_are_those_of_the_calendar_every_day_from_year_1_to_9999():
+    import numpy as np
+
+    from service.scoring.arrow_columns import civil
+
+    days = np.arange((dt.date(1, 1, 1) - dt.date(1970, 1, 1)).days,
+                     (dt.date(9999, 12, 31) - dt.date(1970, 1, 1)).days + 1)
+    year, month, day = civil(days)
+    stamps = days.astype("datetime64[D]")
+    assert (year == stamps.astype("datetime64[Y]").astype(int) + 1970).all()
+    assert (month == stamps.astype("datetime64[M]").astype(int) % 12 + 1).all()
+    assert (day == (stamps - stamps.astype("datetime64[M]")).astype(int) + 1).all()
+    for k in range(0, len(days), 9973):  # and against Python's own calendar
+        known = dt.date(1970, 1, 1) + dt.timedelta(days=int(days[k]))
+        assert (year[k], month[k], day[k]) == (known.year, known.month, known.day)
