@@ -299,10 +299,10 @@ def cmd_rounds_rank(args) -> int:
             print(f"\r{done:>10,} rows  {rate:>9,.0f} rows/s", end="", file=sys.stderr)
 
     try:
-        with open(args.population, encoding="utf-8-sig", newline="") as handle:
-            if kind == "csv":
-                cohort.feed_csv(handle, progress=progress)
-            else:
+        if kind == "csv":
+            cohort = _rank_csv(lambda: Cohort(policy, as_of), args.population, progress)
+        else:
+            with open(args.population, encoding="utf-8-sig", newline="") as handle:
                 source = handle.read() if kind == "json" else handle
                 for number, row in rows_of(source, kind, policy.fields):
                     cohort.add_item(number, row)
@@ -337,6 +337,34 @@ def cmd_rounds_rank(args) -> int:
     except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _rank_csv(make, path: str, progress):
+    """A cohort (from `make()`) of a CSV file: read by pyarrow in blocks where the csv
+    module would read the same cells (service/csv_blocks.py), by the csv module when a
+    quoted field spans lines or the header is not one plain line."""
+    from .csv_blocks import csv_header, feed_blocks
+    from .population_arrow import QuotedNewlines
+    from .scoring.cohort import ID_COLUMN
+
+    cohort = make()
+    with open(path, "rb") as handle:
+        header, start, one_line = csv_header(handle, "population")
+        if one_line and header.count(ID_COLUMN) == 1:
+            def on_table(table, first, blank):
+                cohort.add_table(header, table, first, blank)
+                progress(cohort.rows)
+
+            try:
+                feed_blocks(handle, header, start, os.fstat(handle.fileno()).st_size,
+                            "population", True, on_table,
+                            lambda rows, first: cohort.add_csv_chunk(header, rows, first))
+                return cohort
+            except QuotedNewlines:
+                cohort = make()
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        cohort.feed_csv(handle, progress=progress)  # says what is wrong with the header
+    return cohort
 
 
 def _write_ranking_csv(path: str, ranked) -> None:

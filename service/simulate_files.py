@@ -9,7 +9,6 @@ field spanning lines) is read again from its start by the csv module, in one pro
 
 from __future__ import annotations
 
-import csv
 import io
 import multiprocessing
 import os
@@ -17,13 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from service.csv_blocks import csv_header, feed_blocks
 from service.population import CsvUnreadable, csv_chunks, csv_row_reader
 from service.scoring.simulate import Simulation
 
 PARQUET_BATCH = 65_536
 PARQUET_BATCH_TEXT = 256 << 20  # text a batch of a Parquet file may unpack to
 PART_BYTES = 32 << 20  # a worker's share is cut into parts about this big, or smaller
-BOM = b"\xef\xbb\xbf"
 
 
 def default_workers() -> int:
@@ -74,64 +73,22 @@ def _raise(failure: tuple, offset: int):
 
 # CSV ---------------------------------------------------------------------------------------
 
-def _header(handle, where: str) -> tuple[list[str], int, bool]:
-    """(header cells, offset of the first data line, whether the header can be read from
-    one line); the header is read by the csv module."""
-    handle.seek(0)
-    line = handle.readline()
-    start = len(BOM) if line.startswith(BOM) else 0
-    if line.count(b'"') % 2:
-        return [], 0, False
-    try:
-        text = line[start:].decode("utf-8")
-    except UnicodeDecodeError:
-        raise CsvUnreadable(where, 0, None, "The header is not UTF-8 text.") from None
-    try:
-        cells = next(csv.reader([text.rstrip("\r\n")]), [])
-    except csv.Error:  # the csv module's own reading says what is wrong with it
-        return [], 0, False
-    return cells, handle.tell(), True
-
-
-def _block_by_csv_module(simulation: Simulation, header: list[str], block: bytes,
-                         first: int, where: str) -> int:
-    """A block pyarrow does not take, read by the csv module; its number of records."""
-    try:
-        text = block.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = first + block.count(b"\n", 0, exc.start)
-        raise CsvUnreadable(where, row, None, "The text is not UTF-8.") from None
-    header_line = io.StringIO()
-    csv.writer(header_line).writerow(header)
-    count = 0
-    row_of = csv_row_reader(header, simulation.fields)
-    for _, rows, start in csv_chunks(io.StringIO(header_line.getvalue() + text), where=where,
-                                     first_row=first):
-        simulation.add_csv_chunk(header, rows, start, row_of)
-        count += len(rows)
-    return count
-
-
 def _csv_part(simulation: Simulation, handle, header: list[str], start: int, end: int,
               where: str, threads: bool) -> Part:
-    from service import population_arrow as arrow_reader
-    from service.population_arrow import NotColumnar, QuotedNewlines, line_blocks
+    from service.population_arrow import QuotedNewlines
 
-    first = 1
+    row_of = csv_row_reader(header, simulation.fields)
     try:
-        for _, block in line_blocks(handle, start, end):
-            try:
-                parsed = arrow_reader.parse_block(block, header, threads)
-            except NotColumnar:
-                first += _block_by_csv_module(simulation, header, block, first, where)
-                continue
-            simulation.add_table(header, parsed.table, first, parsed.blank)
-            first += parsed.table.num_rows
+        rows = feed_blocks(handle, header, start, end, where, threads,
+                           lambda table, first, blank: simulation.add_table(header, table,
+                                                                            first, blank),
+                           lambda cells, first: simulation.add_csv_chunk(header, cells, first,
+                                                                         row_of))
     except QuotedNewlines:
         return Part(quoted_newlines=True)
     except CsvUnreadable as exc:
         return Part(failure=_failure(exc))
-    return Part(simulation.state(), first - 1)
+    return Part(simulation.state(), rows)
 
 
 def _whole_by_csv_module(simulation: Simulation, handle, where: str) -> None:
@@ -194,7 +151,7 @@ def simulate_csv(make, path: str, workers: int, where: str = "population",
     called as parts finish. CsvUnreadable names the row the csv module would stop at."""
     simulation = make()
     with open(path, "rb") as handle:
-        header, start, one_line = _header(handle, where)
+        header, start, one_line = csv_header(handle, where)
         end = os.fstat(handle.fileno()).st_size
         if not one_line:
             _whole_by_csv_module(simulation, handle, where)
@@ -251,7 +208,7 @@ def simulate_csv_bytes(make, data: bytes, where: str) -> Simulation:
     """A simulation (from `make()`) over CSV bytes held in memory, in one process."""
     simulation = make()
     handle = io.BytesIO(data)
-    header, start, one_line = _header(handle, where)
+    header, start, one_line = csv_header(handle, where)
     if one_line:
         part = _csv_part(make(), handle, header, start, len(data), where, True)
         if not part.quoted_newlines:

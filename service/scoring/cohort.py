@@ -240,10 +240,65 @@ class Cohort:
             if ok.any():
                 self._add_columns(cols, ok, ids)
 
+    def add_table(self, header: list[str], table, first: int, blank) -> None:
+        """Rows `first`, `first + 1`, ... as pyarrow string columns (null: an empty cell;
+        service/population_arrow), the header holding the `id` column; `blank` marks the
+        lines with no cells, which the csv path reads as a row without an id."""
+        from .arrow_columns import arrow_columns
+        from .vector import NotVectorisable
+
+        n = table.num_rows
+        self._count(n)
+        ids = [cell or "" for cell in table.column(ID_COLUMN).to_pylist()]
+        for i in np.flatnonzero(blank).tolist():
+            ids[i] = None
+        if None not in ids and ID_COLUMN_TEXT.fullmatch("\n".join(ids)) is not None:
+            bad = [None] * n  # every id well formed
+        else:
+            bad = [id_problem(i) for i in ids]
+        at = header.index(ID_COLUMN)
+        fields_header = header[:at] + header[at + 1:]
+        fields = table.remove_column(at)
+        ok = None
+        if self.vector is not None and n:
+            try:
+                cols, ok = arrow_columns(fields_header, fields, self.policy.fields,
+                                         set(self.policy.reads), self.as_of, dt.date.today())
+            except NotVectorisable:
+                ok = None
+        one_by_one = np.ones(n, bool) if ok is None else ~ok
+        one_by_one |= np.fromiter((b is not None for b in bad), bool, n)
+        self._add_cells(fields_header, fields, first, np.flatnonzero(one_by_one), ids, bad)
+        if ok is not None:
+            ok &= ~one_by_one
+            if ok.any():
+                self._add_columns(cols, ok, ids)
+
+    def _add_cells(self, header: list[str], table, first: int, rows: np.ndarray, ids: list,
+                   bad: list) -> None:
+        """The rows `rows` of a table one by one, as `add_csv_chunk` reads a row's cells."""
+        import pyarrow as pa
+
+        if not len(rows):
+            return
+        picked = table.take(pa.array(rows)).to_pydict()
+        columns = [picked[name] for name in header]
+        reader = csv_row_reader(header, self.policy.fields)
+        for k, i in enumerate(rows.tolist()):
+            if bad[i] is not None:
+                self.invalid(first + i, ids[i], bad[i])
+                continue
+            applicant = reader([column[k] or "" for column in columns])
+            if isinstance(applicant, RowError):
+                self.invalid(first + i, ids[i], str(applicant))
+            else:
+                self._score(first + i, ids[i], applicant)
+
     def _add_columns(self, cols: dict, ok: np.ndarray, ids: list) -> None:
         taken = np.nonzero(ok)[0]
-        subset = {path: {k: (v[taken] if isinstance(v, np.ndarray) else v)
-                         for k, v in col.items()} for path, col in cols.items()}
+        subset = cols if len(taken) == len(ok) else {
+            path: {k: (v[taken] if isinstance(v, np.ndarray) else v) for k, v in col.items()}
+            for path, col in cols.items()}
         exact: dict = {}
         eligible = self.vector.run(subset, self.as_of, exact)[0]
         n = len(taken)

@@ -252,7 +252,7 @@ def test_parts_merge_to_the_whole(tmp_path, monkeypatch):
     make = maker(BEIJING, BEIJING_2018)
     whole = simulate_files.simulate_csv(make, str(path), workers=1).report()
     with open(path, "rb") as handle:
-        header, start, _ = simulate_files._header(handle, "population")
+        header, start, _ = simulate_files.csv_header(handle, "population")
         bounds = simulate_files._cuts(handle, start, path.stat().st_size, 9)
         parts = [simulate_files._csv_part(make(), handle, header, a, b, "population", True)
                  for a, b in bounds]
