@@ -89,14 +89,15 @@ def _limiter(app) -> Limiter:
 
     def unlimited() -> bool:
         """Routes outside the scoring blueprints, and keys when no per-key limit is set."""
-        found = g.get("unlimited")
+        state = g._get_current_object()
+        found = state.get("unlimited")
         if found is None:
             try:
                 found = request.blueprint not in LIMITED or (
                     not app.config["RATE_LIMIT_KEY"] and not current_principal().anonymous)
             except ApiError:  # a bad key: refused with 401 before any limit matters
                 found = True
-            g.unlimited = found
+            state.unlimited = found
         return found
 
     # flask-limiter's own hooks run only for the requests that have a limit: its
@@ -128,21 +129,30 @@ def _limiter(app) -> Limiter:
 
 def _before_request() -> None:
     # The request and g proxies resolved once: each use of a proxy is a context lookup.
+    # Headers are read from the environ: werkzeug's `headers.get` raises and catches a
+    # KeyError inside for every header the request does not carry.
     req, state = request._get_current_object(), g._get_current_object()
     state.started = time.perf_counter()
-    given = req.headers.get("X-Request-ID")
+    environ = req.environ
+    given = environ.get("HTTP_X_REQUEST_ID")
     state.request_id = given if given and REQUEST_ID_PATTERN.fullmatch(given) \
         else os.urandom(16).hex()
-    if req.method not in ("POST", "PUT", "PATCH") or not req.path.startswith("/v1/"):
+    if req.method not in ("POST", "PUT", "PATCH"):
+        return
+    path = req.path
+    if not path.startswith("/v1/"):
         return
     enforce_body_limit(req, current_app.config)
-    if req.content_length or "chunked" in req.headers.get("Transfer-Encoding", ""):
-        allowed = JSON_BODIES | set(scoring.NDJSON) if req.path.endswith("/batch") \
+    if req.content_length or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", ""):
+        allowed = JSON_BODIES | set(scoring.NDJSON) if path.endswith("/batch") \
             else JSON_BODIES
-        allowed = round_api.MEDIA_TYPES if req.path == round_api.PATH else allowed
-        if req.mimetype not in allowed:
+        allowed = round_api.MEDIA_TYPES if path == round_api.PATH else allowed
+        if environ.get("CONTENT_TYPE") not in allowed and req.mimetype not in allowed:
             raise ApiError(415, "unsupported_media_type",
                            f"Send the body as {' or '.join(sorted(allowed))}.")
+
+
+KEEPS_RETRY_AFTER = (429, 503)  # flask-limiter adds it to every limited answer
 
 
 def _after_request(response):
@@ -160,18 +170,22 @@ def _after_request(response):
     decisions = getattr(state, "decisions", None)
     if decisions:
         extra["count"] = len(decisions)
-        extra["decisions"] = [d for d, _, _ in decisions[:20]]
-        extra["cities"] = sorted({c for _, c, _ in decisions})
-        extra["policy_versions"] = sorted({v for _, _, v in decisions})
+        if len(decisions) == 1:  # a single score: its one decision, city and version
+            decision, city, version = decisions[0]
+            extra["decisions"], extra["cities"], extra["policy_versions"] = \
+                [decision], [city], [version]
+        else:
+            extra["decisions"] = [d for d, _, _ in decisions[:20]]
+            extra["cities"] = sorted({c for _, c, _ in decisions})
+            extra["policy_versions"] = sorted({v for _, _, v in decisions})
     current_app.extensions["request_log"].write(extra)
     metrics.answered(endpoint, req.method, status, elapsed)
-    if status not in (429, 503):  # flask-limiter adds it to every limited answer
-        response.headers.pop("Retry-After", None)
-    response.headers["X-Request-ID"] = request_id
     view = getattr(state, "policy_view", None)
-    if view is not None:  # the one policy set this answer was computed with
-        response.headers["X-Policy-Revision"] = view.revision
-    headers.apply(response, req.path)
+    own = (("X-Request-ID", request_id),) if view is None else (
+        ("X-Request-ID", request_id),
+        ("X-Policy-Revision", view.revision))  # the one policy set this answer used
+    headers.finish(response, req.path, own,
+                   drop=None if status in KEEPS_RETRY_AFTER else "Retry-After")
     return response
 
 

@@ -43,7 +43,7 @@ class KeyRing:
     """The keys a deployment accepts; an empty ring accepts none."""
 
     def __init__(self, entries: list[dict]):
-        self.entries = [(e["name"], e["sha256"].lower(), frozenset(e.get("scopes", [])))
+        self.entries = [(e["sha256"].lower(), Principal(e["name"], frozenset(e.get("scopes", []))))
                         for e in entries]
 
     @classmethod
@@ -68,42 +68,44 @@ class KeyRing:
     def identify(self, secret: str) -> Principal | None:
         digest = hash_secret(secret)
         found = None
-        for name, stored, scopes in self.entries:
+        for stored, principal in self.entries:
             if hmac.compare_digest(digest, stored) and found is None:
-                found = Principal(name, scopes)
+                found = principal
         return found
 
 
 def current_principal() -> Principal:
     """Who is calling: a key's principal, or ANONYMOUS; a bad key is a 401 (429 once the
     address has sent too many). Asked several times a request, decided once."""
-    cached = g.get("principal")
+    state = g._get_current_object()
+    cached = state.get("principal")
     if cached is not None:
         return cached
-    refused = g.get("auth_refused")
+    refused = state.get("auth_refused")
     if refused is not None:
         raise refused
     try:
-        principal = _identify()
+        principal = _identify(request._get_current_object())
     except ApiError as error:
-        g.auth_refused = error
+        state.auth_refused = error
         raise
-    g.principal = principal
+    state.principal = principal
     return principal
 
 
-def _identify() -> Principal:
-    header = request.headers.get("Authorization")
+def _identify(req) -> Principal:
+    header = req.headers.get("Authorization")
     if not header:
         return ANONYMOUS
-    guard = current_app.extensions.get("auth_guard")
-    address = request.remote_addr or "-"
+    extensions = current_app.extensions
+    guard = extensions.get("auth_guard")
+    address = req.remote_addr or "-"
     if guard is not None:
         guard.check(address)  # an address that keeps sending wrong keys waits first
     scheme, _, secret = header.partition(" ")
     principal = None
     if scheme.lower() == "bearer" and secret.strip():
-        principal = current_app.extensions["keys"].identify(secret.strip())
+        principal = extensions["keys"].identify(secret.strip())
     if principal is None:
         if guard is not None:
             guard.failed(address)

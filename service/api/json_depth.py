@@ -22,6 +22,10 @@ def nests_deeper_than(raw: bytes, limit: int) -> bool:
 
     A top-level array or object is depth 1; a bare scalar is depth 0.
     """
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        # It cannot nest deeper than the brackets it opens (those in strings counted
+        # too): most bodies are let through on this count, without reading their shape.
+        return False
     if b"\\" in raw:
         # Left to right, "\\" pairs are escaped backslashes; a "\"" left after them is an
         # escaped quote. Neither opens or closes a string.

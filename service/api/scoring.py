@@ -44,7 +44,7 @@ class Recorder:
     request says record: false. Made once a request: a batch asks who calls only once."""
 
     def __init__(self):
-        self.decisions = g.setdefault("decisions", [])
+        self.decisions = g._get_current_object().setdefault("decisions", [])
         self.counted = not current_principal().anonymous
         self.store = current_app.extensions["store"]
 
@@ -56,8 +56,9 @@ class Recorder:
 
 
 def json_response(payload, status: int = 200) -> Response:
-    """A JSON answer, encoded with orjson (the batch answers run to megabytes)."""
-    return Response(orjson.dumps(payload), status=status, mimetype="application/json")
+    """A JSON answer, encoded with orjson (the batch answers run to megabytes). Its
+    content type is given whole: werkzeug would build the same from the mimetype."""
+    return Response(orjson.dumps(payload), status=status, content_type="application/json")
 
 
 def load_request(item) -> dict:

@@ -95,16 +95,35 @@ def _child(metric, *labels):
     return child
 
 
+# What one answer or one recorded score counts, by its labels: the children it touches
+# looked up once (a tuple and a dict lookup a request instead of three).
+_answers: dict = {}
+_scores: dict = {}
+MEMO = 10_000  # bounds the memos; label sets beyond it are looked up each time
+
+
+def _answer_children(endpoint: str, method: str, status: int) -> tuple:
+    key = (endpoint, method, status)
+    found = _answers.get(key)
+    if found is None:
+        found = (_child(REQUESTS, endpoint, method, str(status)), _child(LATENCY, endpoint),
+                 status >= 500)
+        if len(_answers) < MEMO:
+            _answers[key] = found
+    return found
+
+
 def answered(endpoint: str, method: str, status: int, seconds: float | None) -> None:
     """Count one answer. `endpoint` must be a route template (or "unmatched"), never the
     requested path; `method` outside METHODS is counted as "other"."""
     if method not in METHODS:
         method = "other"
-    _child(REQUESTS, endpoint, method, str(status)).inc()
-    if status >= 500:
+    count, latency, server_error = _answer_children(endpoint, method, status)
+    count.inc()
+    if server_error:
         SERVER_ERRORS.inc()
     if seconds is not None:
-        _child(LATENCY, endpoint).observe(seconds)
+        latency.observe(seconds)
 
 
 def batch_item_refused(status: int) -> None:
@@ -114,9 +133,15 @@ def batch_item_refused(status: int) -> None:
 
 def count_score(city: str, version: str, total: float, passes: bool, eligible: bool) -> None:
     """One score recorded for drift (ScoreStore.record)."""
-    outcome = "pass" if passes else ("fail" if eligible else "ineligible")
-    _child(SCORES, city, version, outcome).inc()
-    _child(POINTS, city, version).observe(total)
+    key = (city, version, passes, eligible)
+    found = _scores.get(key)
+    if found is None:
+        outcome = "pass" if passes else ("fail" if eligible else "ineligible")
+        found = (_child(SCORES, city, version, outcome), _child(POINTS, city, version))
+        if len(_scores) < MEMO:
+            _scores[key] = found
+    found[0].inc()
+    found[1].observe(total)
 
 
 def publish_policies(policies) -> None:

@@ -35,10 +35,19 @@ def plain(value):
 class WireCache:
     """Encoded pieces of one compiled policy's answers."""
 
-    def __init__(self, compiled):
+    def __init__(self, policy, compiled):
         self.criteria = compiled.criteria
+        # Per criterion, what the breakdown asks of it: its input, and its points before
+        # caps only where a cap can apply.
+        self.readers = [(index, c.shown, c.raw if c.can_cap else None)
+                        for index, c in enumerate(self.criteria)]
         self.gate_specs = compiled.gates
         self.scale = compiled.scale
+        self.policy = orjson.Fragment(orjson.dumps(policy.ref))
+        # The criteria that may add to `uncertain`: it follows from their points alone.
+        self.doubtful = tuple(i for i, doubt in enumerate(compiled.doubtful)
+                              if doubt is not None)
+        self.uncertainties: dict = {}
         self.prefixes = [
             b'{"criterion":' + orjson.dumps(c.id) + b',"group":' + orjson.dumps(c.group)
             + b',"label":' + orjson.dumps(c.label) + b',"input":' for c in self.criteria]
@@ -88,17 +97,28 @@ class WireCache:
         whether it was capped (the rule that applied follows from the input), so whole
         items are remembered under that key."""
         values, items, parts = result.values, self.items, []
-        for index, (c, ticks) in enumerate(zip(self.criteria, result.ticks)):
-            shown = c.shown(values)
-            capped = c.can_cap and ticks != c.raw(values)
-            key = (index, _frozen(shown), ticks, capped)
+        for (index, shown_of, raw_of), ticks in zip(self.readers, result.ticks):
+            shown = shown_of(values)
+            capped = raw_of is not None and ticks != raw_of(values)
+            key = (index, shown if type(shown) is not dict else _frozen(shown), ticks, capped)
             encoded = items.get(key)
             if encoded is None:
-                encoded = self.item(index, c, shown, ticks, capped, values)
+                encoded = self.item(index, self.criteria[index], shown, ticks, capped, values)
                 if len(items) < ANSWER_MEMO:
                     items[key] = encoded
             parts.append(encoded)
         return orjson.Fragment(b"[" + b",".join(parts) + b"]")
+
+    def uncertain(self, result) -> orjson.Fragment:
+        """The `uncertain` list: its entries follow from the doubtful criteria's points."""
+        ticks = result.ticks
+        key = tuple([ticks[i] for i in self.doubtful])
+        found = self.uncertainties.get(key)
+        if found is None:
+            found = orjson.Fragment(orjson.dumps(result.uncertain))
+            if len(self.uncertainties) < ANSWER_MEMO:
+                self.uncertainties[key] = found
+        return found
 
 
 def _frozen(shown):
@@ -123,10 +143,10 @@ def answer(result) -> dict:
     policy = result.policy_obj
     cache = _CACHES.get(policy)
     if cache is None:
-        cache = _CACHES[policy] = WireCache(result.compiled)
+        cache = _CACHES[policy] = WireCache(policy, result.compiled)
     return {
         "decision_id": result.decision_id,
-        "policy": result.policy,
+        "policy": cache.policy,
         "as_of": result.as_of,
         "round": result.round,
         "eligible": result.eligible,
@@ -142,5 +162,5 @@ def answer(result) -> dict:
         "entitlements": result.entitlements,
         "notes": result.notes,
         "omitted": cache.omitted,
-        "uncertain": result.uncertain,
+        "uncertain": cache.uncertain(result),
     }
