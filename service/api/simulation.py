@@ -7,13 +7,16 @@ import binascii
 import io
 import json
 
+import pyarrow as pa
 from flask import current_app
 from flask_smorest import Blueprint
 
 from service.policy.errors import PolicyInvalid
 from service.policy.loader import load_inline_policy
 from service.population import RowError, rows_of
+from service.population_arrow import ParquetColumnUnreadable, ParquetTooLarge
 from service.scoring.simulate import Simulation
+from service.simulate_files import simulate_csv_text, simulate_parquet
 
 from .auth import require
 from .context import request_policies
@@ -63,13 +66,14 @@ def _check_draft_size(policy) -> None:
                                              f"has {size}."]})
 
 
-def _give_memory_back(pa) -> None:
-    """A web worker returns pyarrow's freed memory at once instead of keeping it for
-    reuse (jemalloc's default), so that one large population does not stay resident."""
-    try:
-        pa.jemalloc_set_decay_ms(0)
-    except NotImplementedError:  # a pyarrow built without jemalloc
-        pass
+def _give_memory_back() -> None:
+    """A web worker's pyarrow allocates with the system allocator, which returns a large
+    freed block at once, instead of jemalloc, which keeps freed memory for reuse: one large
+    population then does not stay resident in every worker that read one."""
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
+_give_memory_back()
 
 
 def _population_kind(body: dict) -> str:
@@ -84,7 +88,6 @@ def _population_kind(body: dict) -> str:
 def _parquet(text: str) -> io.BytesIO:
     """The decoded Parquet file, refused (naming the field) when it is not base64, not
     Parquet, or would hold more than the service reads in one request."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     def refuse(status: int, code: str, title: str, message: str) -> ApiError:
@@ -113,12 +116,9 @@ def _parquet(text: str) -> io.BytesIO:
 
 
 def _from_file(body: dict, given: str, make) -> Simulation:
-    """A CSV or Parquet population, read by pyarrow in blocks (service/simulate_files)."""
-    import pyarrow as pa
-
-    _give_memory_back(pa)
-    from service.population_arrow import ParquetColumnUnreadable, ParquetTooLarge
-    from service.simulate_files import simulate_csv_text, simulate_parquet
+    """A CSV or Parquet population, read by pyarrow in blocks (service/simulate_files).
+    pyarrow is imported when the app is made, so that its libraries are part of a
+    worker's memory from the start rather than a jump on the first population."""
 
     if given == "population_csv":
         return simulate_csv_text(make, body[given], given)
