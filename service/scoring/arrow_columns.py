@@ -113,6 +113,13 @@ def civil(days: np.ndarray):
     return year_of_era + era * 400 + (month <= 2), month, day
 
 
+def _bound(limit):
+    """A field's bound to compare a column with: a whole number stays an integer (an int64
+    column is then compared exactly, without a float copy)."""
+    number = float(limit)
+    return int(limit) if number.is_integer() else number
+
+
 def _column(spec, text, n: int, col: dict, ok: np.ndarray, latest: int) -> None:
     """One declared field's typed column into `col`; rows the twin may not take cleared
     in `ok`. `text` holds null for an empty cell (None: the column is not given)."""
@@ -125,10 +132,11 @@ def _column(spec, text, n: int, col: dict, ok: np.ndarray, latest: int) -> None:
         values, well = (_integers if kind == "integer" else _numbers)(text, present_arrow)
         ok &= well
         if spec.min is not None:
-            ok &= ~present | (values >= float(spec.min))
+            ok &= ~present | (values >= _bound(spec.min))
         if spec.max is not None:
-            ok &= ~present | (values <= float(spec.max))
-        values = np.where(present, values, 0 if default is None else default)
+            ok &= ~present | (values <= _bound(spec.max))
+        if default not in (None, 0):  # an absent cell is 0 already
+            values = np.where(present, values, default)
         col.update(values=values, present=present, null=~present & (default is None))
     elif kind == "boolean":
         form = _np(pc.fill_null(pc.index_in(text, value_set=BOOLEAN_FORMS), -1))

@@ -297,7 +297,8 @@ class Cohort:
     def _add_columns(self, cols: dict, ok: np.ndarray, ids: list) -> None:
         taken = np.nonzero(ok)[0]
         subset = cols if len(taken) == len(ok) else {
-            path: {k: (v[taken] if isinstance(v, np.ndarray) else v) for k, v in col.items()}
+            path: {k: (v[taken] if isinstance(v, np.ndarray) else v) for k, v in col.items()
+                   if k != "distinct"}  # a column's distinct values are of all its rows
             for path, col in cols.items()}
         exact: dict = {}
         eligible = self.vector.run(subset, self.as_of, exact)[0]

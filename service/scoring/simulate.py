@@ -71,13 +71,12 @@ class Side:
         self.scored += len(totals)
         self.eligible += int(eligible.sum())
         self.passes += int(passes.sum())
-        below, above = totals < BIN_LOW, totals >= BIN_HIGH
-        self.below += int(below.sum())
-        self.above += int(above.sum())
-        inside = totals[~below & ~above]
-        counts = np.bincount(((inside - BIN_LOW) // SIMULATION_BIN_WIDTH).astype(np.int64),
-                             minlength=len(self.bins))
-        self.bins = [a + int(b) for a, b in zip(self.bins, counts)]
+        bins = len(self.bins)  # one count array: below (0), the bins, above (last)
+        index = np.clip((totals - BIN_LOW) // SIMULATION_BIN_WIDTH, -1, bins).astype(np.int64)
+        counts = np.bincount(index + 1, minlength=bins + 2).tolist()
+        self.below += counts[0]
+        self.above += counts[-1]
+        self.bins = [a + b for a, b in zip(self.bins, counts[1:-1])]
         for i, t in enumerate(ticks):
             self.sums[i] += int(t.sum())
         quota = self.policy.threshold.get("quota")
@@ -315,12 +314,13 @@ class Simulation:
 
         taken = np.nonzero(ok)[0]
         subset = cols if len(taken) == len(ok) else {
-            path: {k: (v[taken] if isinstance(v, np.ndarray) else v) for k, v in col.items()}
+            path: {k: (v[taken] if isinstance(v, np.ndarray) else v) for k, v in col.items()
+                   if k != "distinct"}  # a column's distinct values are of all its rows
             for path, col in cols.items()}
         self.rows += len(taken)
-        outcomes = []
+        outcomes, shared = [], {}
         for side, vector in zip((self.current, self.candidate), self.vectors):
-            eligible, passes, totals, ticks = vector.run(subset, self.as_of)
+            eligible, passes, totals, ticks = vector.run(subset, self.as_of, shared=shared)
             side.add_many(eligible, passes, totals, ticks)
             outcomes.append(passes)
         flips = []

@@ -10,6 +10,7 @@ per-unit points, fractional ticks) is simply not vectorised.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from fractions import Fraction
@@ -88,7 +89,6 @@ def _dates(cells: tuple, present: np.ndarray):
 
 def _records(text: str, spec, latest: int) -> list | None:
     """A records cell as the applicant parser reads it, or None if it would refuse it."""
-    import json
 
     try:
         items = json.loads(text)
@@ -279,6 +279,9 @@ class VectorPolicy:
         self.gates = [GATES[g["kind"]].columnar(g, self) for g in policy.spec["gates"]]
         self.facts_columnar = [(name, FACTS[f["kind"]].columnar(f, self))
                                for name, f in policy.spec["facts"].items()]
+        # How each fact is derived, as text: two policies' equal facts are derived once.
+        self.fact_keys = [json.dumps(f, sort_keys=True, default=str)
+                          for f in policy.spec["facts"].values()]
 
     # What a kind's columnar evaluator may ask of its context ------------------------------
 
@@ -297,9 +300,21 @@ class VectorPolicy:
         """A column (or fact) as Python values, None where null: what lookups match on."""
         return _objects(cols[name]) if name in cols else facts[name].astype(object)
 
-    def facts(self, cols: dict, as_of: dt.date) -> dict:
+    def facts(self, cols: dict, as_of: dt.date, shared: dict | None = None) -> dict:
+        """The fact columns; with `shared` (one dict for the policies scoring the same
+        columns), a fact another policy derives the same way on the same dates is taken
+        from it instead of derived again."""
         dates = self.compiled.dates_on(as_of)
-        return {name: derive(cols, dates) for name, derive in self.facts_columnar}
+        if shared is None:
+            return {name: derive(cols, dates) for name, derive in self.facts_columnar}
+        on = tuple(sorted(dates.items()))
+        out = {}
+        for (name, derive), key in zip(self.facts_columnar, self.fact_keys):
+            found = shared.get((key, on))
+            if found is None:
+                found = shared[(key, on)] = derive(cols, dates)
+            out[name] = found
+        return out
 
     def distinct(self, name: str, cols: dict, facts: dict | None = None):
         """(the distinct values of a column or fact as Python values, None for null; the
@@ -307,8 +322,17 @@ class VectorPolicy:
         col = cols.get(name)
         if col is not None and "codes" in col:  # an enum read by arrow: coded already
             return col["choices"], col["codes"]
-        values = col["values"] if col is not None else facts[name]
-        null = col["null"] if col is not None else None
+        if col is not None and "distinct" in col:  # asked already (another policy or rule)
+            return col["distinct"]
+        if col is not None:
+            col["distinct"] = found = self._distinct(col["values"], col["null"], col)
+            return found
+        return self._distinct(facts[name], None, None)
+
+    @staticmethod
+    def _distinct(values: np.ndarray, null, col):
+        """`distinct` of one column's values (null: where it is None), kept in the
+        column for the other rules and the other policy of the same chunk."""
         if values.dtype == object:  # text, or a looked-up fact: matched by a dict
             index: dict = {}
             objects = (_objects(col) if col is not None else values).tolist()
@@ -343,12 +367,13 @@ class VectorPolicy:
             table = np.array(results, dtype=object)
         return table[inverse]
 
-    def run(self, cols: dict, as_of: dt.date, exact: dict | None = None):
+    def run(self, cols: dict, as_of: dt.date, exact: dict | None = None,
+            shared: dict | None = None):
         """(eligible, passes, rounded total as float, ticks per criterion) for every row.
         With `exact` (a dict; quota rounds use it) it also gets `facts` (the fact columns),
         `gates` (each gate's pass column, in declared order) and `units` (the rounded
         total as an exact integer count of 10**-places points)."""
-        facts = self.facts(cols, as_of)
+        facts = self.facts(cols, as_of, shared)
         n = len(next(iter(cols.values()))["present"])
         eligible = np.ones(n, bool)
         gates = []
