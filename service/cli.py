@@ -180,13 +180,21 @@ def _population_kind(path: str, given: str | None) -> str:
     return "ndjson"
 
 
-def cmd_simulate(args) -> int:
-    from .policy.loader import load_inline_policy, load_policy_dir
+def _one_city(args):
+    """The policies of one city (and the tiers): a one-off command about a city need not
+    read every city's files."""
+    from .policy.loader import load_policy_dir
     from .policy.registry import PolicyView
+
+    return PolicyView(load_policy_dir(_policy_dir(args), check_published=False,
+                                      city=args.city))
+
+
+def cmd_simulate(args) -> int:
+    from .policy.loader import load_inline_policy
     from .scoring.simulate import Simulation
 
-    registry = PolicyView(load_policy_dir(_policy_dir(args), check_published=False,
-                                          city=args.city))
+    registry = _one_city(args)
     as_of = _as_of(args.as_of)
     current = registry.resolve(args.city, as_of, args.current_version)
     if args.candidate:
@@ -282,7 +290,7 @@ def cmd_rounds_rank(args) -> int:
     from .scoring.cohort import Cohort, CohortRefused
     from .scoring.rounds import rank_round
 
-    registry = _registry(args)
+    registry = _one_city(args)
     as_of = _as_of(args.as_of)
     policy = registry.resolve(args.city, as_of, args.policy_version)
     kind = _population_kind(args.population, args.format)
@@ -368,16 +376,11 @@ def _rank_csv(make, path: str, progress):
 
 
 def _write_ranking_csv(path: str, ranked) -> None:
-    """The ranking as CSV: a column per field of a place (empty for null)."""
-    import csv
+    """The ranking as CSV: a column per field of a place (empty for null), written by
+    arrow compute (service/ranking_csv.py) as the csv module writes `Round.rows`."""
+    from .ranking_csv import write_ranking_csv
 
-    from .scoring.rounds import PLACE
-
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(PLACE)
-        for chunk in ranked.rows(flags=("false", "true")):
-            writer.writerows(chunk)
+    write_ranking_csv(path, ranked)
 
 
 def cmd_generate(args) -> int:

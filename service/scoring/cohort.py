@@ -252,10 +252,8 @@ class Cohort:
         ids = [cell or "" for cell in table.column(ID_COLUMN).to_pylist()]
         for i in np.flatnonzero(blank).tolist():
             ids[i] = None
-        if None not in ids and ID_COLUMN_TEXT.fullmatch("\n".join(ids)) is not None:
-            bad = [None] * n  # every id well formed
-        else:
-            bad = [id_problem(i) for i in ids]
+        well_formed = None not in ids and ID_COLUMN_TEXT.fullmatch("\n".join(ids)) is not None
+        bad = [None] * n if well_formed else [id_problem(i) for i in ids]
         at = header.index(ID_COLUMN)
         fields_header = header[:at] + header[at + 1:]
         fields = table.remove_column(at)
@@ -267,7 +265,8 @@ class Cohort:
             except NotVectorisable:
                 ok = None
         one_by_one = np.ones(n, bool) if ok is None else ~ok
-        one_by_one |= np.fromiter((b is not None for b in bad), bool, n)
+        if not well_formed:
+            one_by_one |= np.fromiter((b is not None for b in bad), bool, n)
         self._add_cells(fields_header, fields, first, np.flatnonzero(one_by_one), ids, bad)
         if ok is not None:
             ok &= ~one_by_one
@@ -311,7 +310,7 @@ class Cohort:
         for (key, _), sign in zip(self.tie_break, self.signs):
             keys.append(oriented(self._key_column(key, subset, exact["facts"], n), sign))
         self._flush()
-        self.ids.extend(ids[i] for i in taken.tolist())
+        self.ids.extend(ids if len(taken) == len(ids) else [ids[i] for i in taken.tolist()])
         self._parts.append((np.asarray(exact["units"], np.int64), gates, keys))
 
     def _key_column(self, key: str, cols: dict, facts: dict, n: int) -> np.ndarray:
