@@ -23,6 +23,8 @@ def _quoted(text):
     """Cells the csv module would quote (a comma, a quote, a line end), quoted as it does."""
     needs = pc.or_(pc.or_(pc.match_substring(text, ","), pc.match_substring(text, '"')),
                    pc.or_(pc.match_substring(text, "\r"), pc.match_substring(text, "\n")))
+    if not pc.any(needs).as_py():  # the common chunk: nothing to quote
+        return text
     doubled = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"',
                                           "")
     return pc.if_else(pc.fill_null(needs, False), doubled, text)
