@@ -16,6 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# pyarrow and the columns module are imported here, by the parent: the forked workers
+# then start with them (no thread of arrow's pools runs before a worker uses it).
+import service.population_arrow  # noqa: F401
+import service.scoring.arrow_columns  # noqa: F401
 from service.csv_blocks import csv_header, feed_blocks
 from service.population import CsvUnreadable, csv_chunks, csv_row_reader
 from service.scoring.simulate import Simulation
