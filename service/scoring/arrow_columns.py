@@ -89,7 +89,12 @@ def _dates(text, present):
         shaped = pc.and_(present, _matches(text, DATE_CELL))
         parsed = pc.strptime(pc.if_else(shaped, text, "2000-01-01"), format="%Y-%m-%d",
                              unit="s", error_is_null=True)
-        real = pc.and_(shaped, pc.is_valid(parsed))
+        # strptime rolls 2020-02-30 over to March: a day is real only if it reads back
+        # as written (one that does not, a year before 1000 say, goes the scalar way).
+        again = pc.strftime(pc.fill_null(parsed, pa.scalar(0, pa.timestamp("s"))),
+                            format="%Y-%m-%d")
+        real = pc.and_(pc.and_(shaped, pc.is_valid(parsed)),
+                       pc.fill_null(pc.equal(again, text), False))
         days = pc.cast(parsed, pa.date32())
     days = pc.fill_null(days, NO_DATE)
     ordinal = _np(pc.cast(days, pa.int32())).astype(np.int64)

@@ -96,6 +96,15 @@ def twin_report(policy, text: str) -> dict:
     return simulation.report()
 
 
+def arrow_report(policy, text: str) -> dict:
+    """The pyarrow reader's report (service/simulate_files.py): blocks of lines typed and
+    checked by arrow compute."""
+    from service.simulate_files import simulate_csv_text
+
+    return simulate_csv_text(lambda: Simulation(policy, policy, AS_OF), text,
+                             "population_csv").report()
+
+
 def fields_named(reason) -> set[str]:
     """The fields a row error names: `path: ...` from the CSV reader, or the parser's keys."""
     if isinstance(reason, str):
@@ -195,14 +204,18 @@ def test_the_csv_reader_takes_a_cell_only_as_json_would(policy, column, data):
 def test_the_twin_takes_no_row_the_scalar_path_refuses_listed(policy):
     listed = [{**VALID, column: text} for column in COLUMNS for text in HOSTILE]
     text = csv_text(listed)
-    assert twin_report(policy, text) == scalar_report(policy, text)
+    expected = scalar_report(policy, text)
+    assert twin_report(policy, text) == expected
+    assert arrow_report(policy, text) == expected
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(population=rows())
 def test_the_twin_takes_no_row_the_scalar_path_refuses(policy, population):
     text = csv_text(population)
-    assert twin_report(policy, text) == scalar_report(policy, text)
+    expected = scalar_report(policy, text)
+    assert twin_report(policy, text) == expected
+    assert arrow_report(policy, text) == expected
 
 
 # Cells the csv module itself refuses ------------------------------------------------------
