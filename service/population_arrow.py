@@ -10,7 +10,9 @@ only where that is exactly what the csv module (service/population.py) would rea
 - every line has the header's width, or is blank (the csv module reads a blank line as
   a record with no cells, which the simulation refuses; pyarrow gives a row of empty
   cells, marked in `blank`);
-- the text is UTF-8, and each line holding a quote is read the same by the csv module.
+- the text is UTF-8, and each line holding a quote is read the same by the csv module;
+- the block does not start with U+FEFF (pyarrow drops it as a byte-order mark; in a
+  data line it is a cell's text).
 
 A block that fails any of the last two is `NotColumnar`: its caller hands it to the csv
 module, which says what is wrong with which row.
@@ -75,6 +77,8 @@ def parse_block(block: bytes, header: list[str], threads: bool = True) -> Block:
     """A block of whole CSV lines (no header) as string columns; see the module's note."""
     if not header or len(set(header)) != len(header):
         raise NotColumnar("no columns, or a repeated column")
+    if block.startswith(b"\xef\xbb\xbf"):  # pyarrow would drop it as a byte-order mark
+        raise NotColumnar("a line that starts with U+FEFF")
     if not block.isascii():
         try:
             block.decode("utf-8")

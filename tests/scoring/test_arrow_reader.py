@@ -90,6 +90,10 @@ def shapes():
     yield "lf", lf.encode()
     yield "no final newline", lf.rstrip("\n").encode()
     yield "byte-order mark", b"\xef\xbb\xbf" + lf.encode()
+    yield "U+FEFF starting the first data line", \
+        "\n".join([header, "\ufeff" + lines[0]] + lines[1:]).encode()
+    yield "U+FEFF starting every line", \
+        "\n".join([header] + ["\ufeff" + line for line in lines]).encode()
     yield "blank lines", "\n".join([header] + lines[:5] + ["", ""] + lines[5:] + [""]).encode()
     yield "a row too wide", "\n".join([header] + lines[:7] + [lines[7] + ",x"] + lines[8:]).encode()
     yield "a row too narrow", "\n".join([header] + lines[:2] + ["1,2"] + lines[2:]).encode()
