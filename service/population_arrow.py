@@ -137,6 +137,16 @@ def _same_as_csv_module(block: bytes, table: pa.Table, header: list[str],
         raise NotColumnar("a quoted line the csv module reads otherwise")
 
 
+def table_rows(table: pa.Table, header: list[str], rows: np.ndarray) -> list[list[str]]:
+    """The cells of rows `rows` of a table of string columns, as the csv module gives a
+    row's cells (null is an empty cell): for the rows read one by one."""
+    if not len(rows):
+        return []
+    picked = table.take(pa.array(rows)).to_pydict()
+    columns = [picked[name] for name in header]
+    return [[column[k] or "" for column in columns] for k in range(len(rows))]
+
+
 def line_blocks(handle, start: int, end: int, size: int = BLOCK_BYTES):
     """(offset, bytes) of blocks of whole lines of a binary file, from `start` (the start
     of a line) up to `end` (the end of a line, or of the file)."""

@@ -160,8 +160,8 @@ def simulate_csv(make, path: str, workers: int, where: str = "population",
         if not one_line:
             _whole_by_csv_module(simulation, handle, where)
             return simulation
-        count = workers * 4 if workers > 1 else 1
-        count = max(count, (end - start) // PART_BYTES + 1) if workers > 1 else 1
+        # Four parts a worker, or more for a large file: a part is PART_BYTES at most.
+        count = max(workers * 4, (end - start) // PART_BYTES + 1) if workers > 1 else 1
         bounds = _cuts(handle, start, end, count)
     if workers > 1 and len(bounds) > 1:
         _JOB.update(make=make, path=path, header=header, where=where)

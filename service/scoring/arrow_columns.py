@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .vector import FIRST_DAY, LAST_DAY, MAX_DIGITS, NotVectorisable, _cross_checks, _records
+from .vector import FIRST_DAY, LAST_DAY, MAX_DIGITS, NotVectorisable, _records, declared_columns
 
 NUMBER_CELL = r"^-?[0-9]+(\.[0-9]+)?$"
 DATE_CELL = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -184,15 +184,11 @@ def arrow_columns(header: list[str], table: pa.Table, fields: dict, needed: set,
     n = table.num_rows
     ok = np.ones(n, bool)
     latest = np.datetime64(min(as_of, today), "D").astype(int)
-    cols: dict[str, dict] = {}
-    for path, spec in fields.items():
+
+    def fill(path: str, spec, col: dict) -> None:
         text = table.column(path) if path in header else None
         if isinstance(text, pa.ChunkedArray):
             text = text.combine_chunks()
-        col = {"spec": spec}
         _column(spec, text, n, col, ok, latest)
-        if spec.required and path in needed:
-            ok &= col["present"]
-        cols[path] = col
-    _cross_checks(cols, fields, ok, as_of)
-    return cols, ok
+
+    return declared_columns(fields, needed, ok, as_of, fill)

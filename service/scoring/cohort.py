@@ -227,14 +227,8 @@ class Cohort:
                 ok = None
         reader = csv_row_reader(fields_header, self.policy.fields)
         for i, cells in enumerate(rows):
-            if bad[i] is not None:
-                self.invalid(first + i, ids[i], bad[i])
-            elif ok is None or not ok[i]:
-                applicant = reader(cells)
-                if isinstance(applicant, RowError):
-                    self.invalid(first + i, ids[i], str(applicant))
-                else:
-                    self._score(first + i, ids[i], applicant)
+            if bad[i] is not None or ok is None or not ok[i]:
+                self._add_row(first + i, ids[i], bad[i], cells, reader)
         if ok is not None:
             ok &= np.fromiter((b is None for b in bad), bool, len(bad))
             if ok.any():
@@ -276,22 +270,23 @@ class Cohort:
     def _add_cells(self, header: list[str], table, first: int, rows: np.ndarray, ids: list,
                    bad: list) -> None:
         """The rows `rows` of a table one by one, as `add_csv_chunk` reads a row's cells."""
-        import pyarrow as pa
+        from service.population_arrow import table_rows
 
-        if not len(rows):
-            return
-        picked = table.take(pa.array(rows)).to_pydict()
-        columns = [picked[name] for name in header]
         reader = csv_row_reader(header, self.policy.fields)
-        for k, i in enumerate(rows.tolist()):
-            if bad[i] is not None:
-                self.invalid(first + i, ids[i], bad[i])
-                continue
-            applicant = reader([column[k] or "" for column in columns])
-            if isinstance(applicant, RowError):
-                self.invalid(first + i, ids[i], str(applicant))
-            else:
-                self._score(first + i, ids[i], applicant)
+        for i, cells in zip(rows.tolist(), table_rows(table, header, rows)):
+            self._add_row(first + i, ids[i], bad[i], cells, reader)
+
+    def _add_row(self, row: int, id_, problem: str | None, cells: list[str], reader) -> None:
+        """One row: invalid for its id's `problem`, else its cells read by `reader` (the
+        CSV cell reader) and scored, or invalid for what the reader says."""
+        if problem is not None:
+            self.invalid(row, id_, problem)
+            return
+        applicant = reader(cells)
+        if isinstance(applicant, RowError):
+            self.invalid(row, id_, str(applicant))
+        else:
+            self._score(row, id_, applicant)
 
     def _add_columns(self, cols: dict, ok: np.ndarray, ids: list) -> None:
         taken = np.nonzero(ok)[0]

@@ -202,6 +202,14 @@ class Simulation:
             else:
                 flips.append((row, kind))
 
+    def _add_row(self, row: int, cells: list[str], row_of, flips: list) -> None:
+        """One row's cells read by `row_of` (the CSV cell reader) and scored, or refused."""
+        applicant = row_of(cells)
+        if isinstance(applicant, Exception):
+            self.unreadable(row, str(applicant))
+        else:
+            self.add(row, applicant, flips)
+
     def add_csv_chunk(self, header: list[str], rows: list[list[str]], first: int,
                       row_of) -> None:
         """Rows `first`, `first + 1`, ... of a CSV: the plain ones through the vectorised
@@ -221,11 +229,7 @@ class Simulation:
         flips: list = []
         scalar = range(len(rows)) if ok is None else (i for i in range(len(rows)) if not ok[i])
         for i in scalar:
-            applicant = row_of(rows[i])
-            if isinstance(applicant, Exception):
-                self.unreadable(first + i, str(applicant))
-            else:
-                self.add(first + i, applicant, flips)
+            self._add_row(first + i, rows[i], row_of, flips)
         if ok is not None and ok.any():
             flips += self._add_vectorised(cols, ok, first)
         for row, kind in sorted(flips):
@@ -256,28 +260,18 @@ class Simulation:
 
     def _add_cells(self, header, table, first: int, blank, which, collect: bool = False):
         """The rows `which` (all when None) of a table one by one, as the csv path reads
-        their cells; a blank line is refused as the csv path refuses an empty record."""
+        their cells; a blank line has no cells, as the csv module reads it."""
         import numpy as np
-        import pyarrow as pa
 
         from service.population import csv_row_reader
+        from service.population_arrow import table_rows
 
         rows = np.arange(table.num_rows) if which is None else np.flatnonzero(which)
         flips: list = []
-        if len(rows):
-            picked = table.take(pa.array(rows)).to_pydict()
-            columns = [picked[name] for name in header]
-            row_of = csv_row_reader(header, self.fields)
-            empty = blank[rows].tolist()
-            for k, i in enumerate(rows.tolist()):
-                if empty[k]:
-                    self.unreadable(first + i, f"0 cells for {len(header)} columns")
-                    continue
-                applicant = row_of([column[k] or "" for column in columns])
-                if isinstance(applicant, Exception):
-                    self.unreadable(first + i, str(applicant))
-                else:
-                    self.add(first + i, applicant, flips)
+        row_of = csv_row_reader(header, self.fields)
+        for i, cells, empty in zip(rows.tolist(), table_rows(table, header, rows),
+                                   blank[rows].tolist()):
+            self._add_row(first + i, [] if empty else cells, row_of, flips)
         if collect:
             return flips
         for row, kind in sorted(flips):

@@ -185,11 +185,19 @@ def read_columns(header: list[str], rows: list[list[str]], fields: dict, needed:
         rows = [r if len(r) == width else [""] * width for r in rows]
     columns = dict(zip(header, zip(*rows))) if rows else {}
     latest = np.datetime64(min(as_of, today), "D").astype(int)
+    return declared_columns(fields, needed, ok, as_of, lambda path, spec, col: _column(
+        spec, columns.get(path) or ("",) * n, n, col, ok, latest))
+
+
+def declared_columns(fields: dict, needed: set, ok: np.ndarray, as_of: dt.date, fill):
+    """(typed columns, ok) for every declared field, `fill(path, spec, col)` typing one
+    (and clearing in `ok` the rows the twin may not take): a required field the policies
+    read must be present, and the fields' cross-checks hold. Shared by the readers of
+    Python cells (read_columns) and of arrow columns (arrow_columns.py)."""
     cols: dict[str, dict] = {}
     for path, spec in fields.items():
-        cells = columns.get(path) or ("",) * n
         col = {"spec": spec}
-        _column(spec, cells, n, col, ok, latest)
+        fill(path, spec, col)
         if spec.required and path in needed:
             ok &= col["present"]
         cols[path] = col
@@ -295,10 +303,6 @@ class VectorPolicy:
 
     def column(self, name: str, cols: dict, facts: dict) -> np.ndarray:
         return facts[name] if name in facts else cols[name]["values"]
-
-    def objects(self, name: str, cols: dict, facts: dict) -> np.ndarray:
-        """A column (or fact) as Python values, None where null: what lookups match on."""
-        return _objects(cols[name]) if name in cols else facts[name].astype(object)
 
     def facts(self, cols: dict, as_of: dt.date, shared: dict | None = None) -> dict:
         """The fact columns; with `shared` (one dict for the policies scoring the same
