@@ -121,3 +121,20 @@ def wait_until(check, timeout: float = 10.0, every: float = 0.05):
             return found
         time.sleep(every)
     raise AssertionError(f"not within {timeout} s")
+
+
+def scalar_simulation(current, candidate, as_of: dt.date, text: str) -> dict:
+    """The reference report of a CSV population: the csv module's rows read by the cell
+    reader and scored by the scalar engine one by one (no vectorised twin, no pyarrow)."""
+    import io
+
+    from service.population import csv_rows
+    from service.scoring.simulate import Simulation
+
+    simulation = Simulation(current, candidate, as_of, vectorise=False)
+    for number, row in csv_rows(io.StringIO(text), simulation.fields):
+        if isinstance(row, Exception):
+            simulation.unreadable(number, str(row))
+        else:
+            simulation.add(number, row)
+    return simulation.report()

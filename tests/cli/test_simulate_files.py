@@ -5,18 +5,15 @@ bad files get a message naming what is wrong, never a traceback."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import POLICIES
-from support import cli
+from support import cli, scalar_simulation
 
 from service.policy.loader import load_policy_dir
-from service.population import csv_rows
-from service.scoring.simulate import Simulation
 
 AS_OF = dt.date(2024, 6, 30)
 SHIPPED = load_policy_dir(POLICIES)
@@ -25,14 +22,9 @@ ARGS = ("--city", "beijing", "--candidate-version", "2018.1", "--as-of", AS_OF.i
 
 
 def reference(text: str) -> dict:
-    """The csv module's rows through the scalar engine, in this process."""
-    simulation = Simulation(BEIJING["2020.1"], BEIJING["2018.1"], AS_OF, vectorise=False)
-    for number, row in csv_rows(io.StringIO(text), simulation.fields):
-        if isinstance(row, Exception):
-            simulation.unreadable(number, str(row))
-        else:
-            simulation.add(number, row)
-    return json.loads(json.dumps(simulation.report(), default=str))
+    """The csv module's rows through the scalar engine, in this process, as JSON reads."""
+    return json.loads(json.dumps(scalar_simulation(BEIJING["2020.1"], BEIJING["2018.1"],
+                                                   AS_OF, text), default=str))
 
 
 @pytest.fixture(scope="module")

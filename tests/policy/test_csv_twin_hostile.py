@@ -22,7 +22,7 @@ import pytest
 from conftest import bearer
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from support import TIER, city_doc, cli, label, write_dir
+from support import TIER, city_doc, cli, label, scalar_simulation, write_dir
 
 from service.policy.loader import load_policy_dir
 from service.population import CsvUnreadable, csv_chunks, csv_row_reader, csv_rows
@@ -79,13 +79,7 @@ def csv_text(rows: list[dict]) -> str:
 
 
 def scalar_report(policy, text: str) -> dict:
-    simulation = Simulation(policy, policy, AS_OF, vectorise=False)
-    for number, row in csv_rows(io.StringIO(text), policy.fields):
-        if isinstance(row, Exception):
-            simulation.unreadable(number, str(row))
-        else:
-            simulation.add(number, row)
-    return simulation.report()
+    return scalar_simulation(policy, policy, AS_OF, text)
 
 
 def twin_report(policy, text: str) -> dict:

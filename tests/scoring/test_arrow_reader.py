@@ -14,10 +14,11 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from support import scalar_simulation
 from test_vector_twin import AS_OF, SHIPPED, both_reports, candidate_for, population
 
 from service import population_arrow, simulate_files
-from service.population import CsvUnreadable, csv_rows
+from service.population import CsvUnreadable
 from service.population_arrow import ParquetColumnUnreadable
 from service.scoring.simulate import Simulation
 from service.simulate_files import simulate_csv_bytes, simulate_parquet
@@ -32,13 +33,7 @@ def maker(current, candidate):
 
 def scalar(current, candidate, text: str) -> dict:
     """The reference: the csv module, the cell reader and the scalar engine, row by row."""
-    simulation = Simulation(current, candidate, AS_OF, vectorise=False)
-    for number, row in csv_rows(io.StringIO(text), simulation.fields):
-        if isinstance(row, Exception):
-            simulation.unreadable(number, str(row))
-        else:
-            simulation.add(number, row)
-    return simulation.report()
+    return scalar_simulation(current, candidate, AS_OF, text)
 
 
 def arrow(current, candidate, data: bytes) -> dict:

@@ -11,10 +11,11 @@ import random
 
 import pytest
 from conftest import POLICIES
+from support import scalar_simulation
 
 from service.policy.loader import load_inline_policy, load_policy_dir
 from service.policy.yaml_io import load_yaml
-from service.population import csv_chunks, csv_row_reader, csv_rows, synthetic_applicant
+from service.population import csv_chunks, csv_row_reader, synthetic_applicant
 from service.scoring.simulate import Simulation
 
 SHIPPED = load_policy_dir(POLICIES)
@@ -76,17 +77,11 @@ def both_reports(current, candidate, text: str, chunk: int = 400,
     """(scalar report, twin report) of simulating `text` (CSV) under both policies; with
     `vectorised`, fails when the pair is not vectorised (else the twin may choose)."""
     fields = {**current.fields, **candidate.fields}
-    scalar = Simulation(current, candidate, AS_OF, vectorise=False)
-    for number, row in csv_rows(io.StringIO(text), fields):
-        if isinstance(row, Exception):
-            scalar.unreadable(number, str(row))
-        else:
-            scalar.add(number, row)
     twin = Simulation(current, candidate, AS_OF)
     assert twin.vectors is not None or not vectorised, f"{current.city} is not vectorised"
     for header, rows, first in csv_chunks(io.StringIO(text), size=chunk):
         twin.add_csv_chunk(header, rows, first, csv_row_reader(header, fields))
-    return scalar.report(), twin.report()
+    return scalar_simulation(current, candidate, AS_OF, text), twin.report()
 
 
 VERSIONS = sorted((p.city, p.version) for p in SHIPPED.all())

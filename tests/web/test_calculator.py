@@ -14,10 +14,12 @@ from calculator_support import (
     CJK,
     XIAN,
     HostSite,
+    browser_page,
     call,
     control_id,
     fill,
     flat,
+    scored,
     settle,
     shared_server,
     visible_text,
@@ -51,13 +53,7 @@ def host_site():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-    yield page
-    context.close()
+    yield from browser_page(browser, width=1200)
 
 
 def open_calculator(page, server, city: str, lang: str = "zh", fragment: str = ""):
@@ -68,11 +64,6 @@ def open_calculator(page, server, city: str, lang: str = "zh", fragment: str = "
     return requests
 
 
-def scored(server, city: str, applicant: dict, lang: str = "zh") -> dict:
-    status, body = call(server.url + "/v1/score", {"city": city, "applicant": applicant},
-                        key="scorer", lang=lang)
-    assert status == 200, body
-    return body
 
 
 def number_shown(text: str) -> float:
