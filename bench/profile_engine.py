@@ -8,18 +8,16 @@ bench/profiles/engine.txt.
 from __future__ import annotations
 
 import cProfile
-import datetime as dt
 import io
 import pstats
 import sys
 from pathlib import Path
 
-from common import ROOT, beijing_requests
+from bench_engine import engine_inputs
+from common import ROOT
 
 sys.path.insert(0, str(ROOT))
 
-from service.policy.applicant import parser_of  # noqa: E402
-from service.policy.loader import load_policy_dir  # noqa: E402
 from service.scoring.engine import compiled_of, score  # noqa: E402
 
 N = 20_000
@@ -27,11 +25,7 @@ OUT = Path(__file__).resolve().parent / "profiles" / "engine.txt"
 
 
 def main() -> None:
-    policies = load_policy_dir(ROOT / "policies")
-    policy = next(p for p in policies.cities["beijing"] if p.version == "2020.1")
-    requests = beijing_requests(N)
-    as_of = dt.date.fromisoformat(requests[0]["as_of"])
-    parsed = [parser_of(policy).parse(r["applicant"], as_of) for r in requests]
+    policy, _, as_of, parsed = engine_inputs(N)
     for values in parsed[:1000]:  # compile and warm the memos outside the profile
         score(policy, values, as_of)
     profiler = cProfile.Profile()
