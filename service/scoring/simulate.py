@@ -48,12 +48,15 @@ class Side:
         self.eligible += eligible
         self.passes += bool(passes)  # None (no pass mark) counts as not passing
         total = float(total)
-        if total < BIN_LOW:
+        # The bin is found from the shifted total, as add_many finds it: a total a hair
+        # below BIN_HIGH may shift to its edge, and is then above.
+        index = int((total - BIN_LOW) // SIMULATION_BIN_WIDTH)
+        if index < 0:
             self.below += 1
-        elif total >= BIN_HIGH:
+        elif index >= len(self.bins):
             self.above += 1
         else:
-            self.bins[int((total - BIN_LOW) // SIMULATION_BIN_WIDTH)] += 1
+            self.bins[index] += 1
         sums = self.sums
         for i, t in enumerate(ticks):
             sums[i] += t
@@ -72,7 +75,15 @@ class Side:
         self.eligible += int(eligible.sum())
         self.passes += int(passes.sum())
         bins = len(self.bins)  # one count array: below (0), the bins, above (last)
-        index = np.clip((totals - BIN_LOW) // SIMULATION_BIN_WIDTH, -1, bins).astype(np.int64)
+        # floor((total - BIN_LOW) / width) as `add` takes it, exactly: NumPy's floor
+        # division is ten times slower than a division and a floor. The floor is then
+        # corrected where the quotient was rounded across a whole number (whole multiples
+        # are exact); with a width of 5 that never happens, with another width it might.
+        shifted = totals - BIN_LOW
+        index = np.floor(shifted / SIMULATION_BIN_WIDTH)
+        index -= index * SIMULATION_BIN_WIDTH > shifted
+        index += (index + 1) * SIMULATION_BIN_WIDTH <= shifted
+        index = np.clip(index, -1, bins).astype(np.int64)
         counts = np.bincount(index + 1, minlength=bins + 2).tolist()
         self.below += counts[0]
         self.above += counts[-1]
@@ -80,15 +91,21 @@ class Side:
         for i, t in enumerate(ticks):
             self.sums[i] += int(t.sum())
         quota = self.policy.threshold.get("quota")
-        if quota:
-            taken = totals[eligible]
-            if len(taken) > quota:  # only this chunk's best `quota` can enter the best
-                taken = np.partition(taken, len(taken) - quota)[len(taken) - quota:]
+        taken = totals[eligible] if quota else ()
+        if len(self.best) == quota and len(taken):  # only a total above the least enters
+            taken = taken[taken > self.best[0]]
+        if 0 < len(taken) <= 1024:  # a few: into the heap one by one
             for total in taken.tolist():
                 if len(self.best) < quota:
                     heapq.heappush(self.best, total)
                 elif total > self.best[0]:
                     heapq.heapreplace(self.best, total)
+        elif len(taken):  # the best `quota` of the best so far and this chunk's, a heap again
+            pool = np.concatenate([np.asarray(self.best, dtype=np.float64), taken])
+            if len(pool) > quota:
+                pool = np.partition(pool, len(pool) - quota)[len(pool) - quota:]
+            self.best = pool.tolist()
+            heapq.heapify(self.best)
 
     def merge(self, other: dict) -> None:
         """Add another part's tallies (`Simulation.state`) to these; exact."""
@@ -97,9 +114,8 @@ class Side:
         self.bins = [a + b for a, b in zip(self.bins, other["bins"])]
         self.sums = [a + b for a, b in zip(self.sums, other["sums"])]
         quota = self.policy.threshold.get("quota")
-        if quota:
-            self.best = heapq.nlargest(quota, self.best + other["best"])
-            heapq.heapify(self.best)
+        if quota:  # the best `quota` of both, ascending: a min-heap as it stands
+            self.best = sorted(self.best + other["best"])[-quota:]
 
     @property
     def _marked(self) -> bool:
@@ -322,10 +338,12 @@ class Simulation:
         for kind, mask in (("pass_to_fail", changed & outcomes[0]),
                            ("fail_to_pass", changed & ~outcomes[0])):
             rows = np.flatnonzero(mask)
-            # Only a chunk's first KEEP_ROWS of a kind can be kept as examples; the rest
-            # are counted here.
-            self.flip_counts[kind] += max(len(rows) - KEEP_ROWS, 0)
-            flips += [(first + row, kind) for row in taken[rows[:KEEP_ROWS]].tolist()]
+            # Only the first rows of a kind that fill the kept examples up to KEEP_ROWS
+            # can be kept (after this chunk's scalar rows, put in order by the caller);
+            # the rest are counted here.
+            room = KEEP_ROWS - len(self.flips[kind])
+            self.flip_counts[kind] += max(len(rows) - room, 0)
+            flips += [(first + row, kind) for row in taken[rows[:room]].tolist()]
         return flips
 
     def report(self) -> dict:
