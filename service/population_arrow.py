@@ -131,7 +131,8 @@ def _same_as_csv_module(block: bytes, table: pa.Table, header: list[str],
     except UnicodeDecodeError:
         raise NotColumnar("not UTF-8") from None
     rows = table.take(pa.array(quoted))
-    theirs = pc.binary_join_element_wise(*rows.columns, separator, null_handling="replace",
+    theirs = pc.binary_join_element_wise(*rows.columns, pa.scalar(separator, pa.string()),
+                                         null_handling="replace",
                                          null_replacement="").to_pylist()
     if [separator.join(cells) for cells in csv.reader(texts)] != theirs:
         raise NotColumnar("a quoted line the csv module reads otherwise")

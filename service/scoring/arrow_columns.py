@@ -23,6 +23,12 @@ from .vector import FIRST_DAY, LAST_DAY, MAX_DIGITS, NotVectorisable, _records, 
 NUMBER_CELL = r"^-?[0-9]+(\.[0-9]+)?$"
 DATE_CELL = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 NO_DATE = pa.scalar(10957, pa.date32())  # 2000-01-01, in the rows without a date
+# Text given to arrow compute as scalars made once: a Python str in a call is converted
+# on every call, and the conversion tries to import dateutil each time (a search of the
+# import path, when it is not installed).
+EMPTY, ZERO, NO_RECORDS = (pa.scalar(t, pa.string()) for t in ("", "0", "[]"))
+NO_DATE_TEXT = pa.scalar("2000-01-01", pa.string())
+NO_TIME = pa.scalar(0, pa.timestamp("s"))
 
 
 def _case_forms(word: str) -> set[str]:
@@ -66,17 +72,17 @@ def _integers(text, present):
             return values, np.abs(values) < 10**MAX_DIGITS
     except pa.ArrowInvalid:
         pass
-    text = pc.fill_null(text, "")
+    text = pc.fill_null(text, EMPTY)
     body = pc.if_else(pc.starts_with(text, "-"), pc.utf8_slice_codeunits(text, 1), text)
     well = pc.and_(pc.ascii_is_decimal(body), pc.less_equal(pc.utf8_length(body), MAX_DIGITS))
     well = pc.or_(pc.invert(present), well)
-    values = pc.cast(pc.if_else(pc.and_(present, well), text, "0"), pa.int64())
+    values = pc.cast(pc.if_else(pc.and_(present, well), text, ZERO), pa.int64())
     return _np(values), _np(well)
 
 
 def _numbers(text, present):
     well = pc.or_(pc.invert(present), _matches(text, NUMBER_CELL))
-    values = _np(pc.cast(pc.if_else(pc.and_(present, well), text, "0"), pa.float64()))
+    values = _np(pc.cast(pc.if_else(pc.and_(present, well), text, ZERO), pa.float64()))
     return values, _np(well) & np.isfinite(values)
 
 
@@ -87,11 +93,11 @@ def _dates(text, present):
         days, real = pc.cast(text, pa.date32()), present
     except pa.ArrowInvalid:  # some cell of another shape, or 2023-02-30: cell by cell
         shaped = pc.and_(present, _matches(text, DATE_CELL))
-        parsed = pc.strptime(pc.if_else(shaped, text, "2000-01-01"), format="%Y-%m-%d",
+        parsed = pc.strptime(pc.if_else(shaped, text, NO_DATE_TEXT), format="%Y-%m-%d",
                              unit="s", error_is_null=True)
         # strptime rolls 2020-02-30 over to March: a day is real only if it reads back
         # as written (one that does not, a year before 1000 say, goes the scalar way).
-        again = pc.strftime(pc.fill_null(parsed, pa.scalar(0, pa.timestamp("s"))),
+        again = pc.strftime(pc.fill_null(parsed, NO_TIME),
                             format="%Y-%m-%d")
         real = pc.and_(pc.and_(shaped, pc.is_valid(parsed)),
                        pc.fill_null(pc.equal(again, text), False))
@@ -162,7 +168,7 @@ def _column(spec, text, n: int, col: dict, ok: np.ndarray, latest: int) -> None:
         col.update(year=y, month=m, day=d, ordinal=ordinal, null=~present, present=present)
     else:  # records: the few non-empty lists are read in Python, as the twin always did
         records = np.full(n, None, dtype=object)
-        listed = np.flatnonzero(_np(pc.fill_null(pc.not_equal(text, "[]"), False)))
+        listed = np.flatnonzero(_np(pc.fill_null(pc.not_equal(text, NO_RECORDS), False)))
         cells = text.take(pa.array(listed)).to_pylist() if len(listed) else []
         for i, cell in zip(listed.tolist(), cells):
             parsed = _records(cell, spec, latest)

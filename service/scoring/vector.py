@@ -290,6 +290,9 @@ class VectorPolicy:
         # How each fact is derived, as text: two policies' equal facts are derived once.
         self.fact_keys = [json.dumps(f, sort_keys=True, default=str)
                           for f in policy.spec["facts"].values()]
+        # Each lookup's matcher, kept from chunk to chunk: it remembers the combinations
+        # it has matched (a population's chunks hold the same few).
+        self._matchers: dict = {}
 
     # What a kind's columnar evaluator may ask of its context ------------------------------
 
@@ -358,7 +361,11 @@ class VectorPolicy:
             seen.append(found)
             codes = column if codes is None else codes * len(found) + column
         unique, inverse = _dense(codes)
-        match = first_match(names, rows, default)
+        held = self._matchers.get((id(rows), tuple(names)))
+        if held is None or held[0] is not rows:  # (an id is reused only once rows is gone)
+            held = self._matchers[(id(rows), tuple(names))] = (
+                rows, first_match(names, rows, default))
+        match = held[1]
         results = []
         for code in unique:
             key = []
