@@ -155,7 +155,7 @@ def line_blocks(handle, start: int, end: int, size: int = BLOCK_BYTES):
     left, carry, offset = end - start, b"", start
     while left > 0 or carry:
         chunk = handle.read(min(size, left)) if left > 0 else b""
-        left -= len(chunk)
+        left = left - len(chunk) if chunk else 0  # a file cut short while read: it ends
         data = carry + chunk
         cut = data.rfind(b"\n") + 1 if left > 0 else len(data)
         if cut == 0:  # one line longer than a block: read on

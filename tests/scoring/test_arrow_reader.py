@@ -279,3 +279,14 @@ def test_civil_dates_are_those_of_the_calendar_every_day_from_year_1_to_9999():
     for k in range(0, len(days), 9973):  # and against Python's own calendar
         known = dt.date(1970, 1, 1) + dt.timedelta(days=int(days[k]))
         assert (year[k], month[k], day[k]) == (known.year, known.month, known.day)
+
+
+@pytest.mark.timeout(20)  # it looped for ever
+def test_a_file_cut_short_while_it_is_read_ends_its_blocks(tmp_path):
+    """The reader is told where a part ends before it reads it; a file truncated in the
+    meantime (or a byte count past its end) ends the blocks at the file's end."""
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b"a,b\n1,2\n3,4")
+    with open(path, "rb") as handle:
+        blocks = list(population_arrow.line_blocks(handle, 4, 1 << 30, size=4))
+    assert b"".join(block for _, block in blocks) == b"1,2\n3,4"
