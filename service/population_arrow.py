@@ -103,12 +103,17 @@ def parse_block(block: bytes, header: list[str], threads: bool = True) -> Block:
     try:
         table = pacsv.read_csv(
             pa.py_buffer(block),
-            read_options=pacsv.ReadOptions(column_names=header, use_threads=threads),
+            # One chunk a column when one thread parses (the columns are not copied into
+            # one later); the text was checked as UTF-8 above, so arrow does not again.
+            read_options=pacsv.ReadOptions(column_names=header, use_threads=threads,
+                                           **({} if threads else
+                                              {"block_size": max(len(block) + 1, 1 << 20)})),
             parse_options=pacsv.ParseOptions(ignore_empty_lines=False,
                                               invalid_row_handler=refuse),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()), null_values=[""],
-                strings_can_be_null=True, quoted_strings_can_be_null=True))
+                strings_can_be_null=True, quoted_strings_can_be_null=True,
+                check_utf8=False))
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise NotColumnar(str(exc)) from None
     if refused or table.num_rows != len(ends):

@@ -80,7 +80,43 @@ def _integers(text, present):
     return _np(values), _np(well)
 
 
+def _cells(text):
+    """(character bytes, start and end offset of each cell) of a string column."""
+    buffers = text.buffers()
+    offsets = np.frombuffer(buffers[1], np.int32)[text.offset:text.offset + len(text) + 1]
+    data = np.frombuffer(buffers[2], np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
+    return data, offsets[:-1], offsets[1:]
+
+
+def _plain_decimals(text) -> bool:
+    """Whether every non-empty cell is known to match NUMBER_CELL from its bytes alone,
+    given that arrow's cast to float takes it: only digits, '.' and '-'; no empty present
+    cell; a minus only first and followed by a digit; no point first; a digit last (the
+    cast refuses a second point). False sends the column to the regular expression."""
+    data, starts, ends = _cells(text)
+    used = data[starts[0]:ends[-1]] if len(starts) else data[:0]
+    shifted = used - np.uint8(ord("-"))  # '-' 0, '.' 1, '/' 2, digits 3 to 12
+    if ((shifted > 12) | (shifted == 2)).any():
+        return False
+    filled = ends > starts
+    if int(np.count_nonzero(filled)) != len(text) - text.null_count:
+        return False  # an empty string that is not null (a Parquet cell)
+    first, last = data[starts[filled]], data[ends[filled] - 1]
+    if (first == ord(".")).any() or ((last - np.uint8(ord("0"))) > 9).any():
+        return False
+    minus = first == ord("-")
+    if int(np.count_nonzero(used == ord("-"))) != int(np.count_nonzero(minus)):
+        return False
+    return not ((data[starts[filled][minus] + 1] - np.uint8(ord("0"))) > 9).any()
+
+
 def _numbers(text, present):
+    if _plain_decimals(text):
+        try:
+            values = _np(pc.fill_null(pc.cast(text, pa.float64()), 0))
+            return values, np.isfinite(values)
+        except pa.ArrowInvalid:  # two points in a cell, say
+            pass
     well = pc.or_(pc.invert(present), _matches(text, NUMBER_CELL))
     values = _np(pc.cast(pc.if_else(pc.and_(present, well), text, ZERO), pa.float64()))
     return values, _np(well) & np.isfinite(values)
@@ -138,7 +174,7 @@ def _column(spec, text, n: int, col: dict, ok: np.ndarray, latest: int) -> None:
     if text is None:
         text = pa.nulls(n, pa.string())
     present_arrow = pc.is_valid(text)
-    present = _np(present_arrow)
+    present = _np(present_arrow) if text.null_count else np.ones(n, bool)
     if kind in ("integer", "number"):
         values, well = (_integers if kind == "integer" else _numbers)(text, present_arrow)
         ok &= well

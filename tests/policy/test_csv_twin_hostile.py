@@ -203,6 +203,17 @@ def test_the_twin_takes_no_row_the_scalar_path_refuses_listed(policy):
     assert arrow_report(policy, text) == expected
 
 
+@pytest.mark.parametrize("column", [c for c in COLUMNS if c != "r"])
+def test_each_hostile_cell_alone_in_its_column_is_read_as_the_scalar_path_reads_it(policy,
+                                                                                   column):
+    """One hostile cell among valid ones: the arrow reader decides on a whole column at
+    once (a column of plain numbers skips the regular expression), so each cell is
+    tried alone, not only among the others."""
+    for text in HOSTILE:
+        population = csv_text([VALID, {**VALID, column: text}, VALID])
+        assert arrow_report(policy, population) == scalar_report(policy, population), text
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(population=rows())
 def test_the_twin_takes_no_row_the_scalar_path_refuses(policy, population):
