@@ -212,7 +212,9 @@ def _column(spec, text, n: int, col: dict, ok: np.ndarray, latest: int) -> None:
                 ok[i] = False
             else:
                 records[i] = parsed
-        col.update(present=present, records=records)
+        holds = np.zeros(n, bool)
+        holds[listed] = True
+        col.update(present=present, records=records, listed=holds)
 
 
 def arrow_columns(header: list[str], table: pa.Table, fields: dict, needed: set,

@@ -156,13 +156,14 @@ def _column(spec, cells: tuple, n: int, col: dict, ok: np.ndarray, latest: int) 
         text = np.array(cells, dtype=object)
         present = text != ""
         records = np.full(n, None, dtype=object)
-        for i in np.nonzero(present & (text != "[]"))[0].tolist():
+        listed = present & (text != "[]")
+        for i in np.nonzero(listed)[0].tolist():
             parsed = _records(cells[i], spec, latest)
             if parsed is None:
                 ok[i] = False
             else:
                 records[i] = parsed
-        col.update(present=present, records=records)
+        col.update(present=present, records=records, listed=listed)
         return
     if kind in ("integer", "number"):
         if spec.min is not None:

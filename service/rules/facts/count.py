@@ -77,9 +77,10 @@ def columnar(f, ctx):
     source, scalar = f["source"], compile(f)
 
     def count(cols, dates):
-        records = cols[source]["records"]
+        column = cols[source]
+        records = column["records"]
         counted = np.zeros(len(records), np.int64)
-        for i in np.nonzero(records != None)[0].tolist():  # noqa: E711
+        for i in np.flatnonzero(column["listed"]).tolist():  # the rows whose cell lists any
             counted[i] = scalar({source: records[i]}, dates)
         return counted
 
