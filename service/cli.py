@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import stat
 import sys
 import time
 from pathlib import Path
@@ -105,6 +106,8 @@ def cmd_score(args) -> int:
     from .scoring.application import score_application
     from .scoring.decision import DecisionKey
 
+    if _not_a_file(args.file):
+        return 1
     registry = _registry(args)
     schema = ScoreRequest()
     key = DecisionKey.from_setting(os.environ.get("HUKOU_DECISION_KEY"))
@@ -170,6 +173,25 @@ def _workers(text: str) -> int:
     return workers
 
 
+def _not_a_file(*paths: str | None) -> bool:
+    """Say so (and True) when an input path names a directory, a device, a pipe or a
+    socket: /dev/zero would be read for ever, a pipe blocks until something writes to it.
+    A path that cannot be looked at is left to the reading, which says why."""
+    for path in paths:
+        if path is None or path == "-":
+            continue
+        try:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
+            continue
+        if not stat.S_ISREG(mode):
+            what = "a directory" if stat.S_ISDIR(mode) else "a device, a pipe or a socket"
+            print(f"{path}: this is {what}, not a file; give the path of a file",
+                  file=sys.stderr)
+            return True
+    return False
+
+
 def _population_kind(path: str, given: str | None) -> str:
     if given:
         return given
@@ -194,6 +216,8 @@ def cmd_simulate(args) -> int:
     from .policy.loader import load_inline_policy
     from .scoring.simulate import Simulation
 
+    if _not_a_file(args.population, args.candidate):
+        return 1
     registry = _one_city(args)
     as_of = _as_of(args.as_of)
     current = registry.resolve(args.city, as_of, args.current_version)
@@ -290,6 +314,8 @@ def cmd_rounds_rank(args) -> int:
     from .scoring.cohort import Cohort, CohortRefused
     from .scoring.rounds import rank_round
 
+    if _not_a_file(args.population):
+        return 1
     registry = _one_city(args)
     as_of = _as_of(args.as_of)
     policy = registry.resolve(args.city, as_of, args.policy_version)

@@ -12,15 +12,16 @@ import io
 from service.population import CsvUnreadable, csv_chunks
 
 BOM = b"\xef\xbb\xbf"
+HEADER_BYTES = 1 << 20  # a longer first line is left to the csv module (and its cell limit)
 
 
 def csv_header(handle, where: str) -> tuple[list[str], int, bool]:
     """(header cells, offset of the first data line, whether the header can be read from
     one line); the header is read by the csv module."""
     handle.seek(0)
-    line = handle.readline()
+    line = handle.readline(HEADER_BYTES + 1)
     start = len(BOM) if line.startswith(BOM) else 0
-    if line.count(b'"') % 2:
+    if line.count(b'"') % 2 or len(line) > HEADER_BYTES:
         return [], 0, False
     try:
         text = line[start:].decode("utf-8")

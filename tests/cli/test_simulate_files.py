@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -105,3 +106,35 @@ def test_rank_says_it_does_not_read_parquet(population):
     done = cli("rounds", "rank", "--city", "beijing", "--population", str(population[1]),
                "--as-of", AS_OF.isoformat(), "--quota", "100")
     assert done.returncode == 2 and "Parquet" in done.stderr
+
+
+def test_a_device_a_pipe_or_a_directory_is_refused_at_once(tmp_path):
+    """/dev/zero never ends and a pipe with no writer never starts: an input that is not
+    a file is refused before it is opened, with a message, by each command that reads
+    one (a hang or a worker's memory growing without end is the failure)."""
+    pipe = tmp_path / "people.csv"
+    os.mkfifo(pipe)
+    rank = ("rounds", "rank", "--city", "beijing", "--as-of", AS_OF.isoformat(),
+            "--quota", "10", "--population")
+    runs = [(("simulate", *ARGS, "--population"), path)
+            for path in ("/dev/zero", str(pipe), str(tmp_path))]
+    people = tmp_path / "people-file.csv"
+    people.write_text("birth_date\n1990-01-01\n")
+    runs += [(rank, "/dev/zero"), (("score",), str(pipe)),
+             (("simulate", "--city", "beijing", "--as-of", AS_OF.isoformat(),
+               "--population", str(people), "--candidate"), "/dev/zero")]
+    for command, path in runs:
+        done = cli(*command, path)
+        assert done.returncode == 1, (command, path, done.stdout[:200])
+        assert f"{path}: this is" in done.stderr and "Traceback" not in done.stderr, \
+            (command, path, done.stderr)
+
+
+def test_a_first_line_of_megabytes_is_read_by_the_csv_module_and_refused(tmp_path):
+    """The header is read one line at a time, up to a megabyte: a file that is one long
+    line goes to the csv module, whose cell limit refuses it by name."""
+    path = tmp_path / "one-line.csv"
+    path.write_bytes(b"a" * (3 << 20))
+    done = cli("simulate", "--population", str(path), *ARGS)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "the header" in done.stderr and "131072" in done.stderr
