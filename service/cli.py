@@ -601,6 +601,13 @@ def main(argv=None) -> int:
         if isinstance(exc, (PolicyInvalid, PolicyNotFound)):
             print(exc, file=sys.stderr)
             return 1
+        if isinstance(exc, BrokenPipeError):  # `... | head` stopped reading: done
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+        if isinstance(exc, OSError):  # writing the answer: a full disk, a closed output
+            name = f"{exc.filename}: " if exc.filename else ""
+            print(f"hukou-points: {name}{exc.strerror or exc}", file=sys.stderr)
+            return 1
         raise
 
 

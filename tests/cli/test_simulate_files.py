@@ -138,3 +138,21 @@ def test_a_first_line_of_megabytes_is_read_by_the_csv_module_and_refused(tmp_pat
     done = cli("simulate", "--population", str(path), *ARGS)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "the header" in done.stderr and "131072" in done.stderr
+
+
+def test_an_answer_that_cannot_be_written_gets_a_message_not_a_traceback(population):
+    """A full disk (Linux's /dev/full) under the answer, or under --out."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    commands = [("simulate", "--population", str(population[0]), *ARGS),
+                ("population", "generate", "--city", "beijing", "--n", "10", "--out",
+                 "/dev/full")]
+    for command in commands:
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([sys.executable, "-m", "service.cli", *command], cwd=root,
+                                  stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert done.returncode == 1, command
+        assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
