@@ -17,6 +17,10 @@ from service.scoring.rounds import PLACE
 
 EOL = "\r\n"  # the csv module's line end
 CHUNK = 65_536
+# Text given to arrow compute as scalars made once (a Python str is converted at every
+# call, and the conversion looks for dateutil on the import path each time).
+TRUE, FALSE, COMMA, NOTHING, LINE_END, POINT_ZERO = (
+    pa.scalar(t, pa.string()) for t in ("true", "false", ",", "", EOL, ".0"))
 
 
 def _quoted(text):
@@ -39,11 +43,11 @@ def _floats(values: np.ndarray, null: np.ndarray | None = None):
         return pa.array([None if v is None else repr(v) for v in array.to_pylist()],
                         pa.string())
     whole = pc.fill_null(pc.invert(pc.match_substring(text, ".")), False)
-    return pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+    return pc.if_else(whole, pc.binary_join_element_wise(text, POINT_ZERO, NOTHING), text)
 
 
 def _flags(values: np.ndarray):
-    return pc.if_else(pa.array(values), "true", "false")
+    return pc.if_else(pa.array(values), TRUE, FALSE)
 
 
 def _margins(ranked, units: np.ndarray):
@@ -57,23 +61,32 @@ def _margins(ranked, units: np.ndarray):
     return _floats(np.array(margins, np.float64))
 
 
-def _ranked_chunk(ranked, lo: int, size: int, ids) -> list:
+def _labels(codes: np.ndarray, labels: list[str]):
+    """Text cells from codes into a few labels (quoted as the csv module would), taken by
+    arrow from a dictionary rather than built as a Python string a row."""
+    dictionary = _quoted(pa.array(labels, pa.string()))
+    return pc.take(dictionary, pa.array(codes.astype(np.int32, copy=False)))
+
+
+def _ranked_chunk(ranked, lo: int, size: int, ids, ids_plain: bool) -> list:
     rows = ranked.order[lo:lo + size]
     units = ranked.units[rows]
     place = np.arange(lo, lo + len(rows))
     eligible = place < ranked.m
     cohort = ranked.cohort
-    labels = np.array(["score", "tie_admitted",
-                       *(f"tie_break:{k}" for k, _ in cohort.tie_break)], dtype=object)
-    gate_labels = np.array([f"ineligible:{g}" for g in cohort.gate_ids] or [""], dtype=object)
+    labels = ["score", "tie_admitted", *(f"tie_break:{k}" for k, _ in cohort.tie_break)]
+    gate_labels = [f"ineligible:{g}" for g in cohort.gate_ids] or [""]
     ranks = np.zeros(len(rows), np.int64)
     ranks[eligible] = ranked.start[place[eligible]] + 1
-    decided = np.concatenate([labels[ranked.codes[place[eligible]]],
-                              gate_labels[ranked.gates[rows[~eligible]]]])
-    return [_quoted(ids.take(pa.array(rows))),
+    # Eligible places come first in the order: a chunk's decided-by codes are the
+    # eligible rows' codes, then the gate each ineligible row failed, after the labels.
+    decided = np.concatenate([ranked.codes[place[eligible]].astype(np.int64),
+                              len(labels) + ranked.gates[rows[~eligible]].astype(np.int64)])
+    taken = ids.take(pa.array(rows))
+    return [taken if ids_plain else _quoted(taken),
             pc.cast(pa.array(ranks, mask=~eligible), pa.string()),
             _floats(units / ranked.scale), _flags(eligible), _flags(place < ranked.admitted),
-            _quoted(pa.array(decided.tolist(), pa.string())), _margins(ranked, units),
+            _labels(decided, labels + gate_labels), _margins(ranked, units),
             pa.nulls(len(rows), pa.string())]
 
 
@@ -87,9 +100,9 @@ def _invalid_chunk(invalid: list) -> list:
 
 def _lines(columns: list) -> bytes:
     """The rows of a chunk's text columns, comma-joined, each ended by EOL, as one buffer."""
-    joined = pc.binary_join_element_wise(*columns, ",", null_handling="replace",
+    joined = pc.binary_join_element_wise(*columns, COMMA, null_handling="replace",
                                          null_replacement="")
-    lines = pc.binary_join_element_wise(joined, "", EOL)
+    lines = pc.binary_join_element_wise(joined, NOTHING, LINE_END)
     offsets = np.frombuffer(lines.buffers()[1], np.int32)[
         lines.offset:lines.offset + len(lines) + 1]
     return lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
@@ -101,8 +114,9 @@ def write_ranking_csv(path: str, ranked) -> None:
         header = _header_line()
         out.write(header)
         ids = pa.array(ranked.ids, pa.string())
+        plain = _quoted(ids) is ids  # no id needs quoting: no chunk is looked at again
         for lo in range(0, len(ranked.order), CHUNK):
-            out.write(_lines(_ranked_chunk(ranked, lo, CHUNK, ids)))
+            out.write(_lines(_ranked_chunk(ranked, lo, CHUNK, ids, plain)))
         invalid = sorted(zip(ranked.cohort.invalid_ids, ranked.cohort.invalid_rows),
                          key=lambda x: (x[0] is None, x[0] or "", x[1]))
         for lo in range(0, len(invalid), CHUNK):
