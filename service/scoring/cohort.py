@@ -48,6 +48,14 @@ class CohortRefused(Exception):
         self.reason, self.field, self.message, self.names = reason, field, message, names
 
 
+def id_problems(ids: list) -> list | None:
+    """None when every id of a chunk is well formed (the common chunk: one match of the
+    joined ids), else each id's problem (None where it has none)."""
+    if None not in ids and ID_COLUMN_TEXT.fullmatch("\n".join(ids)) is not None:
+        return None
+    return [id_problem(i) for i in ids]
+
+
 def id_problem(value) -> str | None:
     """Why `value` cannot be an applicant's id (None: it can)."""
     if value is None:
@@ -212,10 +220,7 @@ class Cohort:
             ids = list(map(list.pop, rows, repeat(at, len(rows))))
         else:
             ids = [cells.pop(at) if len(cells) > at else None for cells in rows]
-        if None not in ids and ID_COLUMN_TEXT.fullmatch("\n".join(ids)) is not None:
-            bad = [None] * len(ids)  # every id well formed
-        else:
-            bad = [id_problem(i) for i in ids]
+        bad = id_problems(ids) or [None] * len(ids)
         ok = None
         if self.vector is not None and rows:
             from .vector import NotVectorisable, read_columns
@@ -246,8 +251,8 @@ class Cohort:
         ids = [cell or "" for cell in table.column(ID_COLUMN).to_pylist()]
         for i in np.flatnonzero(blank).tolist():
             ids[i] = None
-        well_formed = None not in ids and ID_COLUMN_TEXT.fullmatch("\n".join(ids)) is not None
-        bad = [None] * n if well_formed else [id_problem(i) for i in ids]
+        problems = id_problems(ids)
+        bad = problems or [None] * n
         at = header.index(ID_COLUMN)
         fields_header = header[:at] + header[at + 1:]
         fields = table.remove_column(at)
@@ -259,7 +264,7 @@ class Cohort:
             except NotVectorisable:
                 ok = None
         one_by_one = np.ones(n, bool) if ok is None else ~ok
-        if not well_formed:
+        if problems is not None:
             one_by_one |= np.fromiter((b is not None for b in bad), bool, n)
         self._add_cells(fields_header, fields, first, np.flatnonzero(one_by_one), ids, bad)
         if ok is not None:
@@ -289,11 +294,10 @@ class Cohort:
             self._score(row, id_, applicant)
 
     def _add_columns(self, cols: dict, ok: np.ndarray, ids: list) -> None:
+        from .vector import rows_of_columns
+
         taken = np.nonzero(ok)[0]
-        subset = cols if len(taken) == len(ok) else {
-            path: {k: (v[taken] if isinstance(v, np.ndarray) else v) for k, v in col.items()
-                   if k != "distinct"}  # a column's distinct values are of all its rows
-            for path, col in cols.items()}
+        subset = rows_of_columns(cols, taken, len(ok))
         exact: dict = {}
         eligible = self.vector.run(subset, self.as_of, exact)[0]
         n = len(taken)

@@ -322,11 +322,10 @@ class Simulation:
     def _add_vectorised(self, cols: dict, ok, first: int) -> list:
         import numpy as np
 
+        from .vector import rows_of_columns
+
         taken = np.nonzero(ok)[0]
-        subset = cols if len(taken) == len(ok) else {
-            path: {k: (v[taken] if isinstance(v, np.ndarray) else v) for k, v in col.items()
-                   if k != "distinct"}  # a column's distinct values are of all its rows
-            for path, col in cols.items()}
+        subset = rows_of_columns(cols, taken, len(ok))
         self.rows += len(taken)
         outcomes, shared = [], {}
         for side, vector in zip((self.current, self.candidate), self.vectors):

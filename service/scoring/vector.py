@@ -206,6 +206,15 @@ def declared_columns(fields: dict, needed: set, ok: np.ndarray, as_of: dt.date, 
     return cols, ok
 
 
+def rows_of_columns(cols: dict, taken: np.ndarray, n: int) -> dict:
+    """Typed columns at rows `taken` of their n (the columns themselves when that is all
+    of them). A column's distinct values are of all its rows, so a subset leaves them."""
+    if len(taken) == n:
+        return cols
+    return {path: {k: (v[taken] if isinstance(v, np.ndarray) else v) for k, v in col.items()
+                   if k != "distinct"} for path, col in cols.items()}
+
+
 def _completed_months(y1, m1, d1, y2, m2, d2):
     return np.maximum((y2 - y1) * 12 + m2 - m1 - (d2 < d1), 0)
 
