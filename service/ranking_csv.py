@@ -68,7 +68,7 @@ def _labels(codes: np.ndarray, labels: list[str]):
     return pc.take(dictionary, pa.array(codes.astype(np.int32, copy=False)))
 
 
-def _ranked_chunk(ranked, lo: int, size: int, ids, ids_plain: bool) -> list:
+def _ranked_chunk(ranked, lo: int, size: int, ids) -> list:
     rows = ranked.order[lo:lo + size]
     units = ranked.units[rows]
     place = np.arange(lo, lo + len(rows))
@@ -82,8 +82,7 @@ def _ranked_chunk(ranked, lo: int, size: int, ids, ids_plain: bool) -> list:
     # eligible rows' codes, then the gate each ineligible row failed, after the labels.
     decided = np.concatenate([ranked.codes[place[eligible]].astype(np.int64),
                               len(labels) + ranked.gates[rows[~eligible]].astype(np.int64)])
-    taken = ids.take(pa.array(rows))
-    return [taken if ids_plain else _quoted(taken),
+    return [ids.take(pa.array(rows)),
             pc.cast(pa.array(ranks, mask=~eligible), pa.string()),
             _floats(units / ranked.scale), _flags(eligible), _flags(place < ranked.admitted),
             _labels(decided, labels + gate_labels), _margins(ranked, units),
@@ -113,10 +112,9 @@ def write_ranking_csv(path: str, ranked) -> None:
     with open(path, "wb") as out:
         header = _header_line()
         out.write(header)
-        ids = pa.array(ranked.ids, pa.string())
-        plain = _quoted(ids) is ids  # no id needs quoting: no chunk is looked at again
+        ids = _quoted(pa.array(ranked.ids, pa.string()))  # once, taken chunk by chunk
         for lo in range(0, len(ranked.order), CHUNK):
-            out.write(_lines(_ranked_chunk(ranked, lo, CHUNK, ids, plain)))
+            out.write(_lines(_ranked_chunk(ranked, lo, CHUNK, ids)))
         invalid = sorted(zip(ranked.cohort.invalid_ids, ranked.cohort.invalid_rows),
                          key=lambda x: (x[0] is None, x[0] or "", x[1]))
         for lo in range(0, len(invalid), CHUNK):
