@@ -213,7 +213,9 @@ def _one_city(args):
 
 
 def cmd_simulate(args) -> int:
+    from .policy.errors import PolicyInvalid, Problem
     from .policy.loader import load_inline_policy
+    from .policy.yaml_io import read_capped
     from .scoring.simulate import Simulation
 
     if _not_a_file(args.population, args.candidate):
@@ -222,7 +224,10 @@ def cmd_simulate(args) -> int:
     as_of = _as_of(args.as_of)
     current = registry.resolve(args.city, as_of, args.current_version)
     if args.candidate:
-        text = Path(args.candidate).read_text(encoding="utf-8")
+        try:  # read as the loader reads a policy file: a regular file, and capped
+            text = read_capped(args.candidate).decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyInvalid([Problem(args.candidate, "", f"Cannot read: {exc}")]) from None
         candidate = load_inline_policy(text, registry.policies.tiers, name=args.candidate)
     else:
         candidate = registry.resolve(args.city, as_of, args.candidate_version)

@@ -156,3 +156,18 @@ def test_an_answer_that_cannot_be_written_gets_a_message_not_a_traceback(populat
                                   stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
         assert done.returncode == 1, command
         assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_candidate_policy_file_is_read_as_the_loader_reads_one(tmp_path, population):
+    """Not UTF-8 (a traceback before), or past the policy files' size limit: the file and
+    what is wrong with it, as a policy file of the served set would be named."""
+    from service.policy.yaml_io import MAX_FILE_BYTES
+
+    odd, large = tmp_path / "odd.yaml", tmp_path / "large.yaml"
+    odd.write_bytes(b"\xff\xfe version: x\n")
+    large.write_bytes(b"# " + b"x" * MAX_FILE_BYTES + b"\n")
+    for path, said in ((odd, "codec can't decode"), (large, f"Larger than {MAX_FILE_BYTES}")):
+        done = cli("simulate", "--city", "beijing", "--as-of", AS_OF.isoformat(),
+                   "--population", str(population[0]), "--candidate", str(path))
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert f"{path}: Cannot read:" in done.stderr and said in done.stderr, done.stderr
