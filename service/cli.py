@@ -112,7 +112,12 @@ def cmd_score(args) -> int:
     schema = ScoreRequest()
     key = DecisionKey.from_setting(os.environ.get("HUKOU_DECISION_KEY"))
     failed = 0
-    for index, item in enumerate(_read_items(args.file)):
+    try:
+        items = _read_items(args.file)
+    except ValueError as exc:  # not UTF-8 (UnicodeDecodeError), not JSON (JSONDecodeError)
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 1
+    for index, item in enumerate(items):
         try:
             body = schema.load(item)
             out = score_application(registry, body["city"], body["as_of"], body["applicant"],

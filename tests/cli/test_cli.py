@@ -79,3 +79,13 @@ def test_an_as_of_outside_the_date_window_is_refused_in_words():
             out = cli(*command, "--as-of", bad, stdin="")
             assert out.returncode != 0 and "--as-of" in out.stderr, (command, bad, out.stderr)
             assert "Traceback" not in out.stderr
+
+
+def test_a_file_to_score_that_is_not_json_or_not_utf8_gets_a_message(tmp_path):
+    for name, data, said in (("odd.ndjson", b"\xff\xfe{}\n", "codec can't decode"),
+                             ("cut.json", b'{"city": ', "Expecting value")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        done = cli("score", str(path))
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert f"{path}: " in done.stderr and said in done.stderr, done.stderr
