@@ -108,10 +108,11 @@ def in_process(path: Path) -> float:
                                     text=True).stdout) for _ in range(ROUNDS))
 
 
-def generate(*paths: Path) -> None:
-    """The same synthetic population into each path (format by extension), side by side."""
+def generate(*paths: Path, rows: int = N) -> None:
+    """The same synthetic population of `rows` rows into each path (format by extension),
+    side by side."""
     procs = [subprocess.Popen([sys.executable, "-m", "service.cli", "population", "generate",
-                               "--city", "beijing", "--n", str(N), "--seed", "11", "--as-of",
+                               "--city", "beijing", "--n", str(rows), "--seed", "11", "--as-of",
                                "2024-06-30", "--out", str(path)], cwd=ROOT) for path in paths]
     if any(proc.wait(timeout=1800) for proc in procs):
         raise RuntimeError("population generate failed")

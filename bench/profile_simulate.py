@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
+from bench_simulate import generate
 from common import ROOT
 
 sys.path.insert(0, str(ROOT))
@@ -73,9 +73,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "population.csv"
-        subprocess.run([sys.executable, "-m", "service.cli", "population", "generate",
-                        "--city", "beijing", "--n", str(N), "--seed", "11", "--as-of",
-                        AS_OF.isoformat(), "--out", str(path)], cwd=ROOT, check=True)
+        generate(path, rows=N)
         simulate_files.keep_freed_memory()  # as simulate_csv does
         spent: Counter = Counter()
         for label, (owner, name) in PHASES.items():
