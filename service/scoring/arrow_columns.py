@@ -55,10 +55,7 @@ def _matches(text, pattern: str):
 
 def _holds_x(text) -> bool:
     """Whether any cell may hold an 'x' or 'X' (a scan of the column's character bytes)."""
-    data = text.buffers()[2]
-    if data is None:
-        return False
-    chars = np.frombuffer(data, np.uint8)
+    chars = _cells(text)[0]
     return bool(((chars | 0x20) == ord("x")).any())
 
 
