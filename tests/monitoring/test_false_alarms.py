@@ -16,7 +16,10 @@ from bench.bench_drift_false_alarms import measure, table  # noqa: E402
 
 @pytest.mark.timeout(240)
 def test_same_population_pages_at_most_once_in_a_hundred():
-    rows = measure(pool_size=5000, pairs=30, sizes=(300, 1000))
+    # Both sides of a pair are drawn from the same scored pool, so whatever fires is a false
+    # alarm whatever the pool's size; 3,000 keeps the suite's time (the README's table uses
+    # 30,000).
+    rows = measure(pool_size=3000, pairs=30, sizes=(300, 1000))
     print(table(rows))
     shipped = {(p.city, p.version) for p in load_policy_dir(POLICIES).all()}
     assert {(r["city"], r["version"]) for r in rows} == shipped  # every version, measured
